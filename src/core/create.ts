@@ -1,0 +1,120 @@
+import type { FlagValues } from '../drivers/driver';
+import { loadDriver } from '../drivers/registry';
+import { errorMessage, throwIfProblems, TsmError, type Problem } from './errors';
+import type { Exec } from './exec';
+import { MACHINE_RECORD_VERSION, type EngineKind, type EngineOptions, type MachineRecord } from './machine';
+import { driverContext } from './machine-context';
+import { step, silentProgress, type ProgressSink } from './progress';
+import { provisionMachine } from './provision-machine';
+import { generateMachineKey } from './ssh-key';
+import type { Store } from './store';
+import { ensureStoreCerts } from '../tls';
+import { machineNameProblems } from './validate-name';
+
+export interface CreateOptions {
+  name: string;
+  driver: string;
+  /** Values of the driver's own flags (env and defaults applied). */
+  driverFlags: FlagValues;
+  engine: { kind: EngineKind; port: number; options: EngineOptions };
+  /** Extra SANs for the server certificate (--tls-san). */
+  extraSans: string[];
+  /** Keep what was created when a step fails (for debugging). */
+  keepOnFailure?: boolean;
+  progress?: ProgressSink;
+  signal?: AbortSignal;
+  exec?: Exec;
+  /** Bounded waits; defaults suit clouds. */
+  sshTimeoutMs?: number;
+  engineTimeoutMs?: number;
+}
+
+function engineProblems(o: CreateOptions): Problem[] {
+  const problems: Problem[] = [];
+  const kv = (list: string[], flag: string) => {
+    for (const v of list) if (!/^[^=\s]+=/.test(v)) problems.push({ field: flag, message: `"${v}" is not key=value`, suggestion: `e.g. ${flag} k=v` });
+  };
+  kv(o.engine.options.opts, '--engine-opt');
+  kv(o.engine.options.env, '--engine-env');
+  kv(o.engine.options.labels, '--engine-label');
+  if (o.engine.kind !== 'tsagent') {
+    problems.push({ field: '--engine', message: `engine "${o.engine.kind}" is not available yet`, suggestion: 'use the default engine, tsagent' });
+  }
+  for (const san of o.extraSans) {
+    if (!/^[a-zA-Z0-9.:*-]+$/.test(san)) problems.push({ field: '--tls-san', message: `"${san}" is not an IP address or DNS name` });
+  }
+  return problems;
+}
+
+/**
+ * The create pipeline (design.md): validate everything, reserve the name, bootstrap the CA,
+ * preCreateCheck, create, wait for SSH, provision, wait for the engine. Any failure (or an abort
+ * through `signal`) removes what was created and frees the name, unless keepOnFailure.
+ */
+export async function createMachine(store: Store, o: CreateOptions): Promise<MachineRecord> {
+  const progress = o.progress ?? silentProgress;
+  const problems = machineNameProblems(o.name);
+  const definition = loadDriver(o.driver);
+  const { config, problems: driverProblems } = definition.configFromFlags(o.driverFlags);
+  throwIfProblems([...problems, ...driverProblems, ...engineProblems(o)], problems.length ? 'INVALID_NAME' : 'INVALID_FLAG');
+
+  await store.reserve(o.name);
+  const record: MachineRecord = {
+    version: MACHINE_RECORD_VERSION,
+    name: o.name,
+    createdAt: new Date().toISOString(),
+    driver: { name: definition.name, config: config as Record<string, unknown> },
+    engine: { kind: o.engine.kind, port: o.engine.port, options: o.engine.options },
+    tls: { extraSans: o.extraSans, issuedSans: [] },
+  };
+  let created = false;
+  let driver: ReturnType<typeof definition.create> | undefined;
+  try {
+    return await store.withLock(o.name, async () => {
+      await store.save(record);
+      await step(progress, 'certs', 'Checking the store CA and client certificate', () => ensureStoreCerts(store));
+      await generateMachineKey(store.machineDir(o.name), `tsmachine-${o.name}`);
+      const ctx = await driverContext(store, record, { progress, signal: o.signal, exec: o.exec });
+      driver = definition.create(ctx);
+      await step(progress, 'precreate', `Checking ${definition.name} before creating anything`, () => driver!.preCreateCheck());
+      created = true;
+      await step(progress, 'create', `Creating ${definition.name} machine "${o.name}"`, () => driver!.create());
+      await provisionMachine(store, { record, dir: ctx.dir, definition, driver }, {
+        progress,
+        signal: o.signal,
+        sshTimeoutMs: o.sshTimeoutMs,
+        engineTimeoutMs: o.engineTimeoutMs,
+      });
+      return record;
+    });
+  } catch (e) {
+    if (o.keepOnFailure) {
+      progress({ kind: 'warn', message: `kept "${o.name}" for debugging (--keep-on-failure); remove it with "tsmachine rm -f ${o.name}"` });
+    } else {
+      await rollback(store, o.name, created ? driver : undefined, progress);
+    }
+    throw wrapCreateError(e, o.name);
+  }
+}
+
+async function rollback(store: Store, name: string, driver: { remove(): Promise<void> } | undefined, progress: ProgressSink): Promise<void> {
+  progress({ kind: 'info', message: `Rolling back "${name}": removing what was created` });
+  let leftover: unknown;
+  if (driver) {
+    try {
+      await driver.remove();
+    } catch (e) {
+      leftover = e;
+    }
+  }
+  if (leftover) {
+    progress({ kind: 'warn', message: `could not remove everything for "${name}": ${errorMessage(leftover)}; kept its record so "tsmachine rm -f ${name}" can retry` });
+    return;
+  }
+  await store.remove(name);
+}
+
+function wrapCreateError(e: unknown, name: string): unknown {
+  if (e instanceof TsmError) return e;
+  return new TsmError('CREATE_FAILED', `creating "${name}" failed: ${errorMessage(e)}`, { cause: e });
+}

@@ -1,0 +1,37 @@
+import { connect } from 'node:net';
+import type { SshEndpoint } from '../driver';
+
+/** The few host operations the generic driver needs. */
+export interface GenericApi {
+  /** True when a TCP connection to host:port opens within timeoutMs. */
+  tcpReachable(host: string, port: number, timeoutMs: number): Promise<boolean>;
+  /** Runs a command as root on the host (sudo when the user is not root). */
+  runOverSsh(endpoint: SshEndpoint, command: string): Promise<void>;
+}
+
+export function tcpReachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ host, port });
+    const done = (ok: boolean) => {
+      sock.destroy();
+      resolve(ok);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once('connect', () => done(true));
+    sock.once('error', () => done(false));
+  });
+}
+
+export const realGenericApi: GenericApi = {
+  tcpReachable,
+  async runOverSsh(endpoint, command) {
+    const { SshClient } = await import('../../provision/ssh-client');
+    const ssh = await SshClient.connect({ ...endpoint, knownHostsPath: undefined as unknown as string, timeoutMs: 15000 });
+    try {
+      // The connection drops as the host powers off; that is success.
+      await ssh.exec(command, { sudo: endpoint.user !== 'root' }).catch(() => undefined);
+    } finally {
+      ssh.close();
+    }
+  },
+};
