@@ -5,8 +5,8 @@ import type { SshEndpoint } from '../driver';
 export interface GenericApi {
   /** True when a TCP connection to host:port opens within timeoutMs. */
   tcpReachable(host: string, port: number, timeoutMs: number): Promise<boolean>;
-  /** Runs a command as root on the host (sudo when the user is not root). */
-  runOverSsh(endpoint: SshEndpoint, command: string): Promise<void>;
+  /** Runs a command as root on the host (sudo when the user is not root), checking the pinned host key. */
+  runOverSsh(endpoint: SshEndpoint, knownHostsPath: string, command: string): Promise<void>;
 }
 
 export function tcpReachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
@@ -24,12 +24,12 @@ export function tcpReachable(host: string, port: number, timeoutMs: number): Pro
 
 export const realGenericApi: GenericApi = {
   tcpReachable,
-  async runOverSsh(endpoint, command) {
+  async runOverSsh(endpoint, knownHostsPath, command) {
     const { SshClient } = await import('../../provision/ssh-client');
-    const ssh = await SshClient.connect({ ...endpoint, knownHostsPath: undefined as unknown as string, timeoutMs: 15000 });
+    const ssh = await SshClient.connect({ ...endpoint, knownHostsPath, timeoutMs: 15000 });
     try {
       // The connection drops as the host powers off; that is success.
-      await ssh.exec(command, { sudo: endpoint.user !== 'root' }).catch(() => undefined);
+      await ssh.exec(command, { sudo: true }).catch(() => undefined);
     } finally {
       ssh.close();
     }

@@ -1,19 +1,25 @@
 import { access, constants } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TsmError } from '../../core/errors';
+import { MACHINE_FILES } from '../../core/machine';
 import type { Driver, DriverContext, MachineState, SshEndpoint } from '../driver';
 import type { GenericConfig } from './config';
 import type { GenericApi } from './api';
 
 /**
  * An existing host reached over SSH. tsmachine does not own the host: create/remove do not
- * make or destroy it, and power operations run over SSH (stop/kill are refused by design:
- * there is no way to start it again). `remove` only forgets the host.
+ * make or destroy it, and `remove` only forgets it. Power operations run over SSH (stop powers
+ * it off; tsmachine cannot power it on again: `start` only checks that it answers).
  */
 export class GenericDriver implements Driver {
   constructor(
     private readonly ctx: DriverContext<GenericConfig>,
     private readonly api: GenericApi,
   ) {}
+
+  private get knownHosts(): string {
+    return join(this.ctx.dir, MACHINE_FILES.knownHosts);
+  }
 
   async preCreateCheck(): Promise<void> {
     try {
@@ -39,15 +45,15 @@ export class GenericDriver implements Driver {
   }
 
   async stop(): Promise<void> {
-    await this.api.runOverSsh(await this.sshEndpoint(), 'poweroff');
+    await this.api.runOverSsh(await this.sshEndpoint(), this.knownHosts, 'poweroff');
   }
 
   async restart(): Promise<void> {
-    await this.api.runOverSsh(await this.sshEndpoint(), 'reboot');
+    await this.api.runOverSsh(await this.sshEndpoint(), this.knownHosts, 'reboot');
   }
 
   async kill(): Promise<void> {
-    await this.api.runOverSsh(await this.sshEndpoint(), 'poweroff -f');
+    await this.api.runOverSsh(await this.sshEndpoint(), this.knownHosts, 'poweroff -f');
   }
 
   async remove(): Promise<void> {
