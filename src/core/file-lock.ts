@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, promises as fs } from 'node:fs';
 import { hostname } from 'node:os';
@@ -37,8 +38,7 @@ const UNREADABLE_GRACE_MS = 5_000;
  * Takes the lock file `path`: creates it exclusively (a fully written temp file hard-linked into
  * place, so the lock never exists half-written) holding pid, hostname and start time. Waits while
  * a live process holds it; breaks a lock whose holder process on this host is gone. Not
- * re-entrant: taking a lock this process already holds waits until the timeout.
- * Resolves to the release function (safe to call twice).
+ * re-entrant (use `withFileLock` for that). Resolves to the release function (safe to call twice).
  */
 export async function acquireFileLock(path: string, opts: LockOptions): Promise<() => Promise<void>> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
@@ -60,11 +60,20 @@ export async function acquireFileLock(path: string, opts: LockOptions): Promise<
   }
 }
 
-/** Runs `fn` holding the lock file `path`; releases it however `fn` ends. */
+/** Lock files held by the current async call chain (for re-entrancy). */
+const heldHere = new AsyncLocalStorage<ReadonlySet<string>>();
+
+/**
+ * Runs `fn` holding the lock file `path`; releases it however `fn` ends. Re-entrant within one
+ * async call chain: `fn` (and what it awaits) may take the same lock again without waiting.
+ * Unrelated concurrent calls in the same process still wait for each other.
+ */
 export async function withFileLock<T>(path: string, fn: () => Promise<T>, opts: LockOptions): Promise<T> {
+  const held = heldHere.getStore();
+  if (held?.has(path)) return fn();
   const release = await acquireFileLock(path, opts);
   try {
-    return await fn();
+    return await heldHere.run(new Set([...(held ?? []), path]), fn);
   } finally {
     await release();
   }

@@ -109,3 +109,14 @@ test('two acquisitions in one process are serialized', async (t) => {
   await slow;
   assert.deepEqual(order, ['a-in', 'a-out', 'b']);
 });
+
+test('withLock is re-entrant within one call chain (withStoreLock around ensureStoreCerts-like code)', async (t) => {
+  const store = new Store(tempDir(t));
+  const got = await store.withStoreLock(
+    () => store.withStoreLock(async () => store.withLock('dev', () => store.withLock('dev', async () => 'nested'), { timeoutMs: 200 }), { timeoutMs: 200 }),
+    { timeoutMs: 200 },
+  );
+  assert.equal(got, 'nested');
+  assert.equal(await isLockHeld(join(store.locksDir, 'store.lock')), false);
+  assert.equal(await isLockHeld(store.lockPath('dev')), false);
+});

@@ -90,3 +90,15 @@ test('writeMachineCerts writes the DOCKER_CERT_PATH files, never the CA key', as
     assert.ok(!(await fs.readFile(join(dir, f), 'utf8')).includes(certs.ca.key), `${f} holds the CA key`);
   }
 });
+
+test('regenerateClientCerts and ensureStoreCerts can run inside withStoreLock (no self-deadlock)', async (t) => {
+  const store = tempStore(t);
+  const t0 = Date.now();
+  const next = await store.withStoreLock(async () => {
+    const r = await regenerateClientCerts(store, { org: 'alice' });
+    assert.deepEqual(await ensureStoreCerts(store), r);
+    return r;
+  }, { timeoutMs: 1000 });
+  assert.ok(Date.now() - t0 < 1000);
+  assert.deepEqual(await readStoreCerts(store), next);
+});
