@@ -36,7 +36,7 @@ export async function regenerateCerts(
   name: string,
   o: { clientCerts?: boolean; progress?: ProgressSink; signal?: AbortSignal } = {},
 ): Promise<void> {
-  if (o.clientCerts) await store.withStoreLock(() => regenerateClientCerts(store));
+  if (o.clientCerts) await regenerateClientCerts(store);
   await store.withLock(name, async () => {
     const m = await openMachine(store, name, o);
     await regenerateServerCert(store, m, o);
