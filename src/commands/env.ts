@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from './_lib/base';
 import { machineNameArg } from './_lib/machine-args';
 import { clientConfig } from '../core/machine-url';
-import { detectShell, dockerEnvNames, dockerEnvVars, findNoProxy, noProxyValue, renderEnv } from '../core/render';
+import { detectShell, dockerEnvNames, dockerEnvVars, findNoProxy, noProxyValue, renderEnv, shellSyntax } from '../core/render';
 
 export default class Env extends BaseCommand {
   static summary = 'Print the shell exports that point the docker CLI at a machine';
@@ -18,6 +18,7 @@ export default class Env extends BaseCommand {
   async run() {
     const { args, flags } = await this.parse(Env);
     const shell = flags.shell ?? detectShell(process.env, process.platform);
+    shellSyntax(shell); // an unsupported shell is refused before anything else
     const bin = this.config.bin;
     if (flags.unset) {
       const names = dockerEnvNames(process.platform);

@@ -26,14 +26,14 @@ export default class Ls extends BaseCommand {
   static enableJsonFlag = true;
   static flags = {
     quiet: Flags.boolean({ char: 'q', description: 'Print names only', default: false }),
-    filter: Flags.string({ char: 'f', description: 'Filter: driver=, state=, name=, label=k=v, swarm= (repeatable)', multiple: true, default: [] }),
+    filter: Flags.string({ char: 'f', description: 'Filter: driver=, state=, name=, label=k=v, swarm= (repeatable)', multiple: true }),
     format: Flags.string({ description: 'Go template, e.g. "{{.Name}}: {{.URL}}" or "table {{.Name}}\\t{{.State}}"' }),
     timeout: Flags.integer({ char: 't', description: 'Seconds to wait for each machine to answer', default: 10 }),
   };
 
   async run() {
     const { flags } = await this.parse(Ls);
-    const matches = parseLsFilters(flags.filter);
+    const matches = parseLsFilters(flags.filter ?? []);
     const summaries = await listMachines(this.store(flags), { timeoutMs: flags.timeout * 1000, dockerHost: process.env.DOCKER_HOST });
     const rows = sortLsRows(summaries.map(toRow).filter(matches));
     if (this.jsonEnabled()) return rows;

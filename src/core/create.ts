@@ -1,4 +1,4 @@
-import type { FlagValues } from '../drivers/driver';
+import type { DriverDefinition, FlagValues } from '../drivers/driver';
 import { loadDriver } from '../drivers/registry';
 import { errorMessage, throwIfProblems, TsmError, type Problem } from './errors';
 import type { Exec } from './exec';
@@ -24,6 +24,8 @@ export interface CreateOptions {
   progress?: ProgressSink;
   signal?: AbortSignal;
   exec?: Exec;
+  /** The driver definition to use instead of looking `driver` up (tests, embedders). */
+  definition?: DriverDefinition<any>;
   /** Bounded waits; defaults suit clouds. */
   sshTimeoutMs?: number;
   engineTimeoutMs?: number;
@@ -54,7 +56,7 @@ function engineProblems(o: CreateOptions): Problem[] {
 export async function createMachine(store: Store, o: CreateOptions): Promise<MachineRecord> {
   const progress = o.progress ?? silentProgress;
   const problems = machineNameProblems(o.name);
-  const definition = loadDriver(o.driver);
+  const definition = o.definition ?? loadDriver(o.driver);
   const { config, problems: driverProblems } = definition.configFromFlags(o.driverFlags);
   throwIfProblems([...problems, ...driverProblems, ...engineProblems(o)], problems.length ? 'INVALID_NAME' : 'INVALID_FLAG');
 
