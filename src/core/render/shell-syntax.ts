@@ -89,7 +89,10 @@ const csh: ShellSyntax = {
   unset: (n) => `unsetenv ${n};`,
   // `#` is not a comment in an interactive csh; docker-machine uses the no-op command `:`.
   comment: ':',
-  apply: (c) => `eval \`${c.replace(/`/g, '')}\``,
+  // docker-machine printed eval `cmd`; unquoted, csh globs and brace-expands the output's
+  // words before eval sees them (`{a,b}` in a value became two words, `*` failed with
+  // "No match"). Inside double quotes the output is only split at newlines.
+  apply: (c) => `eval "\`${c.replace(/[`"]/g, '')}\`"`,
 };
 
 const emacs: ShellSyntax = {
