@@ -17,6 +17,11 @@ export interface ListFormatOptions extends TemplateOptions {
   headers?: Readonly<Record<string, string>>;
   /** Field names of an item, to derive headers and check fields when the list is empty. */
   fields?: readonly string[];
+  /**
+   * Fields holding lists. In the header pass they hold `[HEADER]`, so `{{join .Labels ","}}`
+   * and `{{range .Labels}}` print the header instead of failing on a string.
+   */
+  listFields?: readonly string[];
   tabwriter?: TabwriterOptions;
 }
 
@@ -39,9 +44,12 @@ export function parseListFormat(format: string, opts: TemplateOptions = {}): Par
   return { table, template: parseTemplate(f + '\n', opts) };
 }
 
-function headerRow(fields: readonly string[], headers: Readonly<Record<string, string>> | undefined): Record<string, string> {
-  const row: Record<string, string> = {};
-  for (const f of fields) row[f] = headers?.[f] ?? defaultHeader(f);
+function headerRow(fields: readonly string[], o: Pick<ListFormatOptions, 'headers' | 'listFields'>): Record<string, string | string[]> {
+  const row: Record<string, string | string[]> = {};
+  for (const f of fields) {
+    const h = o.headers?.[f] ?? defaultHeader(f);
+    row[f] = o.listFields?.includes(f) ? [h] : h;
+  }
   return row;
 }
 
@@ -50,11 +58,11 @@ function headerRow(fields: readonly string[], headers: Readonly<Record<string, s
  * reported even when there is nothing to list. Only unknown-field errors count here:
  * other errors may come from the sample's header strings standing in for real values.
  */
-function checkFields(p: ParsedListFormat, fields: readonly string[], flag: string): void {
+function checkFields(p: ParsedListFormat, fields: readonly string[], o: ListFormatOptions): void {
   try {
-    p.template.executeRaw(headerRow(fields, undefined));
+    p.template.executeRaw(headerRow(fields, { listFields: o.listFields }));
   } catch (e) {
-    if (e instanceof TemplateExecError && e.kind === 'field') toTsmError(e, flag, p.template.source);
+    if (e instanceof TemplateExecError && e.kind === 'field') toTsmError(e, o.flag ?? '--format', p.template.source);
   }
 }
 
@@ -62,8 +70,8 @@ function checkFields(p: ParsedListFormat, fields: readonly string[], flag: strin
 export function renderFormatList(format: string, items: readonly object[], opts: ListFormatOptions = {}): string {
   const p = parseListFormat(format, opts);
   const fields = opts.fields ?? (items[0] ? Object.keys(items[0]) : []);
-  if (items.length === 0 && !p.table && fields.length) checkFields(p, fields, opts.flag ?? '--format');
-  let out = p.table ? p.template.execute(headerRow(fields, opts.headers)) : '';
+  if (items.length === 0 && !p.table && fields.length) checkFields(p, fields, opts);
+  let out = p.table ? p.template.execute(headerRow(fields, opts)) : '';
   for (const item of items) out += p.template.execute(item);
   return p.table ? tabwrite(out, opts.tabwriter ?? LS_TABWRITER) : out;
 }

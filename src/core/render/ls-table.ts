@@ -108,7 +108,7 @@ export function sortLsRows<T extends Pick<MachineListRow, 'Name'>>(rows: readonl
 
 /** `ls --format`: a Go template per row, `table ...` for aligned columns with headers. */
 export function renderLsFormat(rows: readonly MachineListRow[], format: string): string {
-  return renderFormatList(format, rows.map(lsTemplateData), { headers: LS_HEADERS, fields: LS_FIELDS });
+  return renderFormatList(format, rows.map(lsTemplateData), { headers: LS_HEADERS, fields: LS_FIELDS, listFields: ['Labels'] });
 }
 
 /** The default `ls` table: NAME ACTIVE DRIVER STATE URL SWARM DOCKER ERRORS. */

@@ -70,6 +70,12 @@ test('--format can reach labels and use functions', () => {
   assert.equal(renderLsFormat([r], '{{.Name}} {{join .Labels ","}} {{json .Labels}} {{upper .DriverName}}'), 'x env=prod,team=core ["env=prod","team=core"] LOCAL\n');
 });
 
+test('table mode: list fields print their header in the header row (join, range)', () => {
+  const r = row({ Name: 'x', Labels: ['env=prod', 'team=core'] });
+  assert.equal(renderLsFormat([r], 'table {{.Name}}\\t{{join .Labels ","}}'), 'NAME   LABELS\nx      env=prod,team=core\n');
+  assert.equal(renderLsFormat([], 'table {{.Name}}\\t{{range .Labels}}{{.}};{{end}}'), 'NAME   LABELS;\n');
+});
+
 test('unknown field in --format is INVALID_FLAG listing the ls fields, even with no machines', () => {
   for (const rows of [[dflt], []]) {
     for (const fmt of ['{{.Nmae}}', 'table {{.Nmae}}']) {

@@ -81,12 +81,20 @@ function hexString(s: string, upper: boolean, spec: Spec): string {
   return padTo(upper ? hex.toUpperCase() : hex, spec, false);
 }
 
+/** %s: strings as is, lists element by element, maps as %v; numbers, bools and nil are mismatches. */
+function formatS(spec: Spec, v: unknown): string {
+  if (typeof v === 'string') return formatString(v, spec);
+  if (Array.isArray(v)) return `[${v.map((x) => formatArg(spec, x)).join(' ')}]`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null || v === undefined) return bad(spec, v);
+  return formatString(printValue(v), spec);
+}
+
 /** Formats one argument for one verb. */
 function formatArg(spec: Spec, v: unknown): string {
   const verb = spec.verb;
   if (Array.isArray(v) && verb !== 'v' && verb !== 'q' && verb !== 's') return `[${v.map((x) => formatArg(spec, x)).join(' ')}]`;
   if (verb === 'v') return padTo(typeof v === 'number' && !isInt(v) ? formatFloat(v, { ...spec, verb: 'g' }) : printValue(v), spec, typeof v === 'number');
-  if (verb === 's') return typeof v === 'string' ? formatString(v, spec) : Array.isArray(v) ? `[${v.map((x) => formatArg(spec, x)).join(' ')}]` : typeof v === 'number' || typeof v === 'boolean' || v == null ? bad(spec, v) : formatString(printValue(v), spec);
+  if (verb === 's') return formatS(spec, v);
   if (verb === 'q') return typeof v === 'string' ? padTo(goQuote(v), spec, false) : isInt(v) ? padTo(`'${String.fromCodePoint(v)}'`, spec, false) : bad(spec, v);
   if (verb === 't') return typeof v === 'boolean' ? padTo(String(v), spec, false) : bad(spec, v);
   if (verb === 'c') return isInt(v) ? padTo(String.fromCodePoint(v), spec, false) : bad(spec, v);
