@@ -15,6 +15,7 @@ packages=(
   runc conmon                             # tsagent's OCI runtime and container monitor
   busybox-static                          # test images are built from it
   docker-registry docker-compose          # real registry and compose for the tests
+  fish tcsh                               # env output is checked by the real shells
   ca-certificates
 )
 missing=()
