@@ -1,0 +1,115 @@
+import { promises as fsp, constants as fsc } from 'node:fs';
+import { join } from 'node:path';
+import type { Router, RequestContext } from '../http/router';
+import { queryBool, queryInt } from '../http/router';
+import type { Engine } from '../engine';
+import type { Lifecycle } from '../containers/lifecycle';
+import type { ExecManager } from '../exec/exec-manager';
+import { badRequest, conflict, notFound } from '../http/api-error';
+import { randomId } from '../util/ids';
+import { randomName, VALID_NAME } from '../containers/names';
+import { buildRecord, type CreateBody } from '../containers/create';
+import { chainIds } from '../layers/layer-store';
+import { listEntry, inspectContainer } from '../containers/view';
+import { parseFilters, validateFilterKeys, containerMatches, CONTAINER_FILTERS } from '../containers/filters';
+import { KeyedMutex } from '../util/lock';
+
+const names = new KeyedMutex();
+
+async function createContainer(ctx: RequestContext, engine: Engine): Promise<void> {
+  const body = await ctx.json<CreateBody>();
+  if (!body.Image) throw badRequest('Config cannot be empty in order to create a container');
+  const image = engine.images.lookup(body.Image);
+  if (!image) throw notFound(`No such image: ${body.Image}`);
+  const img = engine.images.record(image);
+  const layers = chainIds(img.config.rootfs.diff_ids);
+  await engine.layers.ensure(img.config.rootfs.diff_ids);
+  const requested = ctx.query.get('name');
+  if (requested && !VALID_NAME.test(requested)) {
+    throw badRequest(`Invalid container name (${requested}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  }
+  const rec = await names.run('names', async () => {
+    const name = requested ? requested.replace(/^\//, '') : randomName((n) => !!engine.containers.byName(`/${n}`));
+    const taken = engine.containers.byName(`/${name}`);
+    if (taken) {
+      throw conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    let id = randomId();
+    while (engine.containers.all().some((c) => c.Id.slice(0, 12) === id.slice(0, 12))) id = randomId();
+    const r = buildRecord(id, name, body, img, layers);
+    await engine.containers.save(r);
+    return r;
+  });
+  engine.log.info('container created', { id: rec.Id.slice(0, 12), name: rec.Name, image: body.Image });
+  engine.events.emit('create', rec.Id);
+  ctx.respond.json(201, { Id: rec.Id, Warnings: [] });
+}
+
+function listContainers(ctx: RequestContext, engine: Engine): void {
+  const f = parseFilters(ctx.query.get('filters'));
+  validateFilterKeys(f, CONTAINER_FILTERS);
+  const all = queryBool(ctx.query, 'all');
+  const limit = queryInt(ctx.query, 'limit') ?? -1;
+  const imageMatches = (id: string) => (ref: string) => engine.images.lookup(ref) === id;
+  let list = engine.containers.all()
+    .filter((c) => all || limit > 0 || c.State.Running || f.has('status') || f.has('exited'))
+    .filter((c) => containerMatches(c, f, imageMatches(c.Image)))
+    .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
+  if (limit > 0) list = list.slice(0, limit);
+  ctx.respond.json(200, list.map((c) => listEntry(c)));
+}
+
+async function resize(ctx: RequestContext, engine: Engine): Promise<void> {
+  const rec = engine.containers.get(ctx.params.id);
+  const h = queryInt(ctx.query, 'h') ?? 0;
+  const w = queryInt(ctx.query, 'w') ?? 0;
+  if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+  if (rec.Config.Tty) {
+    // conmon's control fifo: "1 <height> <width>\n" resizes the pty it owns.
+    const fh = await fsp.open(join(engine.paths.bundle(rec.Id), 'ctl'), fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
+    if (fh) { await fh.write(`1 ${h} ${w}\n`).catch(() => undefined); await fh.close(); }
+  }
+  ctx.respond.empty(200);
+}
+
+async function rename(ctx: RequestContext, engine: Engine): Promise<void> {
+  const rec = engine.containers.get(ctx.params.id);
+  const name = ctx.query.get('name') ?? '';
+  if (!VALID_NAME.test(name)) throw badRequest(`Invalid container name (${name}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);
+  await names.run('names', async () => {
+    const taken = engine.containers.byName(`/${name.replace(/^\//, '')}`);
+    if (taken && taken.Id !== rec.Id) throw conflict(`Conflict. The container name "/${name}" is already in use by container "${taken.Id}". You have to remove (or rename) that container to be able to reuse that name.`);
+    rec.Name = `/${name.replace(/^\//, '')}`;
+    await engine.containers.save(rec);
+  });
+  ctx.respond.empty(204);
+}
+
+export function containerRoutes(router: Router, engine: Engine, lc: Lifecycle, execs: ExecManager): void {
+  const t = (ctx: RequestContext) => queryInt(ctx.query, 't') ?? queryInt(ctx.query, 'timeout');
+  router
+    .add('POST', '/containers/create', (ctx) => createContainer(ctx, engine))
+    .add('GET', '/containers/json', (ctx) => listContainers(ctx, engine))
+    .add('GET', '/containers/{id}/json', (ctx) => {
+      const rec = engine.containers.get(ctx.params.id);
+      ctx.respond.json(200, inspectContainer(engine, rec, execs.idsFor(rec.Id)));
+    })
+    .add('POST', '/containers/{id}/start', async (ctx) => { await lc.start(ctx.params.id); ctx.respond.empty(204); })
+    .add('POST', '/containers/{id}/stop', async (ctx) => {
+      await lc.stop(ctx.params.id, t(ctx), ctx.query.get('signal') ?? undefined);
+      ctx.respond.empty(204);
+    })
+    .add('POST', '/containers/{id}/restart', async (ctx) => {
+      await lc.restart(ctx.params.id, t(ctx), ctx.query.get('signal') ?? undefined);
+      ctx.respond.empty(204);
+    })
+    .add('POST', '/containers/{id}/kill', async (ctx) => { await lc.kill(ctx.params.id, ctx.query.get('signal') ?? undefined); ctx.respond.empty(204); })
+    .add('DELETE', '/containers/{id}', async (ctx) => {
+      const rec = engine.containers.get(ctx.params.id);
+      await lc.remove(rec.Id, queryBool(ctx.query, 'force'));
+      execs.forget(rec.Id);
+      ctx.respond.empty(204);
+    })
+    .add('POST', '/containers/{id}/resize', (ctx) => resize(ctx, engine))
+    .add('POST', '/containers/{id}/rename', (ctx) => rename(ctx, engine));
+}

@@ -1,0 +1,143 @@
+import type { Writable } from 'node:stream';
+import type { Router, RequestContext } from '../http/router';
+import { queryBool } from '../http/router';
+import type { Engine } from '../engine';
+import { nextEvent } from '../containers/lifecycle';
+import { badRequest } from '../http/api-error';
+import { tailLog, fileSize } from '../logs/log-tail';
+import { frame } from '../logs/mux';
+import { formatNs, recordBytes, type LogRecord } from '../logs/k8s-log';
+import { parseTimestampNs } from '../util/time';
+import type { ContainerRecord } from '../containers/types';
+
+const RAW = 'application/vnd.docker.raw-stream';
+const MUX = 'application/vnd.docker.multiplexed-stream';
+
+/** Resolves when the container's current (or next) run ends, or it is removed. */
+function runEnded(engine: Engine, id: string, signal: AbortSignal): Promise<unknown> {
+  return Promise.race([nextEvent(engine, 'exit', id, -1, signal), nextEvent(engine, 'destroy', id, -1, signal)]);
+}
+
+function writeAsync(out: Writable, data: Buffer): Promise<void> {
+  if (out.destroyed || out.writableEnded) return Promise.resolve();
+  return new Promise((resolve) => { if (out.write(data)) resolve(); else { out.once('drain', resolve); out.once('close', resolve); } });
+}
+
+function recordWriter(out: Writable, tty: boolean, opts: { stdout: boolean; stderr: boolean; timestamps?: boolean }) {
+  return async (records: LogRecord[]) => {
+    const chunks: Buffer[] = [];
+    for (const r of records) {
+      if (r.stream === 'stdout' ? !opts.stdout : !opts.stderr) continue;
+      let data = recordBytes(r);
+      if (opts.timestamps) data = Buffer.concat([Buffer.from(`${formatNs(r.timeNs)} `), data]);
+      chunks.push(tty ? data : frame(r.stream === 'stdout' ? 1 : 2, data));
+    }
+    if (chunks.length) await writeAsync(out, Buffer.concat(chunks));
+  };
+}
+
+/** POST /containers/{id}/attach: output from now (stream) and/or the past (logs), read from conmon's log. */
+async function attach(ctx: RequestContext, engine: Engine): Promise<void> {
+  const rec = engine.containers.get(ctx.params.id);
+  const q = ctx.query;
+  const stream = queryBool(q, 'stream');
+  const logs = queryBool(q, 'logs');
+  const opts = { stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr') };
+  const tty = !!rec.Config.Tty;
+  const abort = new AbortController();
+  const ended = runEnded(engine, rec.Id, abort.signal);
+  const path = engine.paths.container(rec.Id).log;
+  const offset = logs ? 0 : await fileSize(path);
+  const sock = ctx.respond.hijack(tty ? RAW : MUX);
+  sock.on('close', () => abort.abort());
+  sock.on('error', () => abort.abort());
+  sock.on('data', () => undefined); // stdin is not forwarded yet (conmon's attach socket is SOCK_SEQPACKET)
+  const follow = stream && (rec.State.Running || rec.State.Status === 'created' || rec.State.Status === 'exited');
+  try {
+    await tailLog({ path, offset, follow, done: ended, signal: abort.signal, onRecords: recordWriter(sock, tty, opts) });
+  } finally {
+    abort.abort();
+    sock.end();
+  }
+}
+
+function logFilter(ctx: RequestContext) {
+  const since = ctx.query.get('since');
+  const until = ctx.query.get('until');
+  const sinceNs = since && since !== '0' ? parseTimestampNs(since) : undefined;
+  const untilNs = until && until !== '0' ? parseTimestampNs(until) : undefined;
+  if ((since && since !== '0' && sinceNs === undefined) || (until && until !== '0' && untilNs === undefined)) throw badRequest('invalid since/until value');
+  return (r: LogRecord) => (sinceNs === undefined || r.timeNs >= sinceNs) && (untilNs === undefined || r.timeNs <= untilNs);
+}
+
+/** GET /containers/{id}/logs */
+async function logs(ctx: RequestContext, engine: Engine): Promise<void> {
+  const rec: ContainerRecord = engine.containers.get(ctx.params.id);
+  const q = ctx.query;
+  const opts = { stdout: queryBool(q, 'stdout'), stderr: queryBool(q, 'stderr'), timestamps: queryBool(q, 'timestamps') };
+  if (!opts.stdout && !opts.stderr) throw badRequest('Bad parameters: you must choose at least one stream');
+  const tailRaw = q.get('tail') ?? 'all';
+  const tail = tailRaw === 'all' || tailRaw === '' ? -1 : Number(tailRaw);
+  if (!Number.isInteger(tail)) throw badRequest(`invalid tail value "${tailRaw}"`);
+  const keep = logFilter(ctx);
+  const tty = !!rec.Config.Tty;
+  const abort = new AbortController();
+  const ended = runEnded(engine, rec.Id, abort.signal);
+  const follow = queryBool(q, 'follow') && rec.State.Running && !q.get('until');
+  const out = ctx.respond.stream(200, tty ? RAW : MUX);
+  ctx.onClose(() => abort.abort());
+  const write = recordWriter(out, tty, opts);
+  const path = engine.paths.container(rec.Id).log;
+  try {
+    const past: LogRecord[] = [];
+    const end = await tailLog({ path, offset: 0, follow: false, signal: abort.signal, onRecords: (rs) => { past.push(...rs.filter(keep)); } });
+    const wanted = past.filter((r) => (r.stream === 'stdout' ? opts.stdout : opts.stderr));
+    await write(tail < 0 ? wanted : tail === 0 ? [] : wanted.slice(-tail));
+    if (follow) await tailLog({ path, offset: end, follow: true, done: ended, signal: abort.signal, onRecords: (rs) => write(rs.filter(keep)) });
+  } finally {
+    abort.abort();
+    out.end();
+  }
+}
+
+/** POST /containers/{id}/wait: headers at once, the exit status when the condition is met. */
+async function wait(ctx: RequestContext, engine: Engine): Promise<void> {
+  const rec = engine.containers.get(ctx.params.id);
+  const condition = ctx.query.get('condition') || 'not-running';
+  if (!['not-running', 'next-exit', 'removed'].includes(condition)) throw badRequest(`invalid condition: "${condition}"`);
+  const abort = new AbortController();
+  let result: Promise<unknown[] | undefined>;
+  if (condition === 'not-running' && !rec.State.Running) result = Promise.resolve([rec.State.ExitCode]);
+  else result = nextEvent(engine, condition === 'removed' ? 'destroy' : 'exit', rec.Id, -1, abort.signal);
+  const out = ctx.respond.stream(200, 'application/json');
+  ctx.onClose(() => abort.abort());
+  const args = await result;
+  if (!args) return;
+  out.end(`${JSON.stringify({ Error: null, StatusCode: Number(args[0] ?? 0) })}\n`);
+}
+
+/** GET /events: container lifecycle events as they happen (legacy status/id/from fields included). */
+function events(ctx: RequestContext, engine: Engine): void {
+  const out = ctx.respond.stream(200, 'application/json');
+  const send = (action: string) => (id: string, code?: unknown) => {
+    const rec = engine.containers.find(id);
+    const now = Date.now();
+    const attrs: Record<string, string> = { ...(rec?.Config.Labels ?? {}), image: rec?.Config.Image ?? '', name: rec?.Name.slice(1) ?? '' };
+    if (action === 'die') attrs.exitCode = String(code ?? 0);
+    out.write(`${JSON.stringify({ status: action, id, from: attrs.image, Type: 'container', Action: action,
+      Actor: { ID: id, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
+  };
+  const handlers: Array<[string, (id: string, code?: unknown) => void]> = [
+    ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
+  ];
+  for (const [e, h] of handlers) engine.events.on(e, h);
+  ctx.onClose(() => { for (const [e, h] of handlers) engine.events.off(e, h); });
+}
+
+export function streamRoutes(router: Router, engine: Engine): void {
+  router
+    .add('POST', '/containers/{id}/attach', (ctx) => attach(ctx, engine))
+    .add('GET', '/containers/{id}/logs', (ctx) => logs(ctx, engine))
+    .add('POST', '/containers/{id}/wait', (ctx) => wait(ctx, engine))
+    .add('GET', '/events', (ctx) => events(ctx, engine));
+}

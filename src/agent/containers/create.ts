@@ -1,0 +1,90 @@
+import type { RunConfig } from '../images/image-config';
+import type { ImageRecord } from '../images/image-store';
+import { badRequest, notFound } from '../http/api-error';
+import { nowRfc3339 } from '../util/time';
+import { initialState, type ContainerRecord, type HostConfig } from './types';
+
+/** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
+export interface CreateBody extends RunConfig {
+  HostConfig?: HostConfig;
+  NetworkingConfig?: unknown;
+}
+
+/**
+ * dockerd's merge of the request's run config with the image's: image Env entries not set by
+ * the request are appended, labels and ports are unions, and the image Cmd is used only when
+ * the request sets neither Cmd nor Entrypoint. Pure.
+ */
+export function mergeRunConfig(user: RunConfig, image: RunConfig): RunConfig {
+  const out: RunConfig = { ...user };
+  if (!out.User) out.User = image.User ?? '';
+  out.ExposedPorts = { ...(image.ExposedPorts ?? {}), ...(user.ExposedPorts ?? {}) };
+  const env = [...(user.Env ?? [])];
+  const keys = new Set(env.map((e) => e.split('=')[0]));
+  for (const e of image.Env ?? []) if (!keys.has(e.split('=')[0])) env.push(e);
+  out.Env = env;
+  out.Labels = { ...(image.Labels ?? {}), ...(user.Labels ?? {}) };
+  if (!user.Entrypoint || user.Entrypoint.length === 0) {
+    if (!user.Cmd || user.Cmd.length === 0) {
+      out.Cmd = image.Cmd ?? null;
+      out.ArgsEscaped = image.ArgsEscaped;
+    }
+    if (user.Entrypoint == null) out.Entrypoint = image.Entrypoint ?? null;
+  }
+  if (!out.WorkingDir) out.WorkingDir = image.WorkingDir ?? '';
+  out.Volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
+  if (!out.StopSignal && image.StopSignal) out.StopSignal = image.StopSignal;
+  if (!out.Healthcheck && image.Healthcheck) out.Healthcheck = image.Healthcheck;
+  out.OnBuild = image.OnBuild ?? null;
+  return out;
+}
+
+const NETWORK_MODES = new Set(['bridge', 'default', 'none', 'host']);
+
+/** Checks the HostConfig fields tsagent acts on; returns it with dockerd's defaults filled in. */
+export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
+  const h: HostConfig = { ...(hc ?? {}) };
+  const mode = h.NetworkMode || 'default';
+  if (!NETWORK_MODES.has(mode) && !mode.startsWith('container:')) throw notFound(`network ${mode} not found`);
+  if (mode.startsWith('container:')) throw badRequest('--network container:<name> is not supported by tsagent yet');
+  h.NetworkMode = mode === 'default' ? 'bridge' : mode;
+  for (const b of h.Binds ?? []) {
+    const src = b.split(':')[0];
+    if (!src.startsWith('/')) throw badRequest(`named volumes are not supported by tsagent yet ("${b}"): use an absolute host path`);
+    if (b.split(':').length < 2) throw badRequest(`invalid volume specification: "${b}"`);
+  }
+  if (h.AutoRemove && h.RestartPolicy?.Name && !['', 'no'].includes(h.RestartPolicy.Name)) {
+    throw badRequest('can\'t create \'AutoRemove\' container with restart policy');
+  }
+  if (h.ShmSize === undefined || h.ShmSize === 0) h.ShmSize = 64 * 1024 * 1024;
+  if (h.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  h.RestartPolicy = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
+  h.LogConfig = h.LogConfig ?? { Type: 'k8s-file', Config: {} };
+  return h;
+}
+
+/** A new container record (state "created") for `image`. Pure apart from the clock. */
+export function buildRecord(id: string, name: string, body: CreateBody, image: ImageRecord, layers: string[]): ContainerRecord {
+  const { HostConfig: hc, NetworkingConfig: _nc, ...user } = body;
+  void _nc;
+  const config = mergeRunConfig(user, image.config.config ?? {});
+  const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+  if (argv.length === 0) throw badRequest('no command specified');
+  config.Hostname = user.Hostname || id.slice(0, 12);
+  config.Domainname = user.Domainname ?? '';
+  config.Image = body.Image;
+  return {
+    Id: id,
+    Name: `/${name.replace(/^\//, '')}`,
+    Created: nowRfc3339(),
+    Path: argv[0],
+    Args: argv.slice(1),
+    Config: config,
+    HostConfig: normalizeHostConfig(hc),
+    Image: image.id,
+    Layers: layers,
+    State: initialState(),
+    RestartCount: 0,
+    Runtime: { runs: 0 },
+  };
+}

@@ -1,0 +1,118 @@
+import { promises as fsp } from 'node:fs';
+import { join, posix } from 'node:path';
+import { hostname as osHostname } from 'node:os';
+import type { Engine } from '../engine';
+import type { ContainerRecord } from './types';
+import { atomicWriteJson, mkdirp } from '../util/fsx';
+import { isMountPoint, mountOverlay, unmount } from '../util/mount';
+import { resolveInRoot } from '../layers/path-scope';
+import { resolveUser } from './user';
+import { writeEtcFiles } from './etc-files';
+import { generateSpec, type SpecMount } from './spec';
+import { startConmon, type ConmonResult } from '../runtime/conmon';
+import { removeCgroup } from '../runtime/cgroups';
+
+/** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
+export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
+  const p = engine.paths.container(rec.Id);
+  if (isMountPoint(p.merged)) return p.merged;
+  for (const d of [p.upper, p.work, p.merged]) await mkdirp(d, 0o755);
+  await fsp.chmod(p.upper, 0o755);
+  await mountOverlay({
+    lowers: [...rec.Layers].reverse().map((c) => engine.layers.relDiff(c)),
+    lowerBase: engine.layers.root,
+    upper: p.upper,
+    work: p.work,
+    target: p.merged,
+  });
+  return p.merged;
+}
+
+function userMounts(rec: ContainerRecord): SpecMount[] {
+  const out: SpecMount[] = [];
+  for (const b of rec.HostConfig.Binds ?? []) {
+    const [src, dst, mode = ''] = b.split(':');
+    const opts = mode.split(',').filter(Boolean);
+    out.push({ destination: dst, type: 'bind', source: src, options: ['rbind', opts.includes('ro') ? 'ro' : 'rw', 'rprivate'] });
+  }
+  for (const [dst, o] of Object.entries(rec.HostConfig.Tmpfs ?? {})) {
+    out.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(o ? o.split(',') : [])] });
+  }
+  return out;
+}
+
+/** Makes sure the working directory exists inside the rootfs (as dockerd does). */
+async function ensureCwd(rootfs: string, cwd: string): Promise<void> {
+  if (!cwd || cwd === '/') return;
+  const dir = await resolveInRoot(rootfs, posix.normalize(cwd));
+  await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
+}
+
+async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string): Promise<void> {
+  const p = engine.paths.container(rec.Id);
+  const hc = rec.HostConfig;
+  const host = hc.NetworkMode === 'host' && !rec.Config.Hostname ? osHostname() : rec.Config.Hostname ?? rec.Id.slice(0, 12);
+  const etc = await writeEtcFiles(p.dir, host, {
+    extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+  });
+  const user = await resolveUser(rootfs, rec.Config.User ?? '');
+  await ensureCwd(rootfs, rec.Config.WorkingDir ?? '');
+  const spec = generateSpec({
+    id: rec.Id, hostname: host, rootfs, args: [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
+    cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
+    cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge',
+    privileged: !!hc.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
+    mounts: userMounts(rec),
+    resources: {
+      memory: hc.Memory, memorySwap: hc.MemorySwap, cpuShares: hc.CpuShares,
+      cpuQuota: hc.CpuQuota || (hc.NanoCpus ? Math.round((hc.NanoCpus * 100000) / 1e9) : undefined),
+      cpuPeriod: hc.CpuPeriod || (hc.NanoCpus ? 100000 : undefined), cpusetCpus: hc.CpusetCpus, pidsLimit: hc.PidsLimit ?? undefined,
+    },
+    shmSize: hc.ShmSize ?? 64 * 1024 * 1024, oomScoreAdj: hc.OomScoreAdj ?? 0,
+  });
+  await atomicWriteJson(join(p.bundle, 'config.json'), spec, 0o600);
+}
+
+/** Removes what a previous run left in the bundle and runtime state. */
+async function clearRunState(engine: Engine, id: string): Promise<void> {
+  const p = engine.paths.container(id);
+  await engine.runtime.delete(id, true);
+  await fsp.rm(p.exitFile, { force: true });
+  await fsp.rm(p.sockLink, { force: true });
+  for (const f of ['ctl', 'winsz', 'attach', 'pidfile', 'conmon.pid']) await fsp.rm(join(p.bundle, f), { force: true });
+}
+
+/**
+ * Starts a container: mounts its rootfs, writes the OCI bundle, has conmon create it and
+ * runs `runtime start`. On failure everything it set up is undone and the error rethrown.
+ */
+export async function launch(engine: Engine, rec: ContainerRecord): Promise<ConmonResult> {
+  const p = engine.paths.container(rec.Id);
+  await mkdirp(p.bundle);
+  await clearRunState(engine, rec.Id);
+  const rootfs = await mountRootfs(engine, rec);
+  try {
+    await writeBundle(engine, rec, rootfs);
+    const result = await startConmon(engine.conmonBin, {
+      id: rec.Id, cuuid: rec.Id.slice(0, 12), name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log,
+      exitDir: engine.paths.exits, socketDir: engine.paths.socks, pidFile: join(p.bundle, 'pidfile'),
+      conmonPidFile: join(p.bundle, 'conmon.pid'), tty: !!rec.Config.Tty, runtime: engine.runtime,
+    });
+    await engine.runtime.start(rec.Id);
+    return result;
+  } catch (e) {
+    await teardownRun(engine, rec.Id).catch(() => undefined);
+    throw e;
+  }
+}
+
+/** Undoes a run: runtime state, rootfs mount, bundle files, cgroups. Safe to call twice. */
+export async function teardownRun(engine: Engine, id: string): Promise<void> {
+  const p = engine.paths.container(id);
+  await engine.runtime.delete(id, true);
+  await unmount(p.merged);
+  await fsp.rm(p.sockLink, { force: true });
+  await fsp.rm(p.exitFile, { force: true });
+  await fsp.rm(p.bundle, { recursive: true, force: true });
+  await removeCgroup(`${engine.config.cgroupParent}/${id}`);
+}

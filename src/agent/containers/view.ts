@@ -1,0 +1,95 @@
+import type { Engine } from '../engine';
+import type { ContainerRecord } from './types';
+import { humanDuration, ZERO_TIME } from '../util/time';
+import { etcPaths } from './etc-files';
+
+/** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as `docker ps` shows. */
+export function statusText(rec: ContainerRecord, now = Date.now()): string {
+  const s = rec.State;
+  if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Status === 'dead') return 'Dead';
+  if (s.FinishedAt === ZERO_TIME || s.StartedAt === ZERO_TIME) return 'Created';
+  return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
+}
+
+function command(rec: ContainerRecord): string {
+  return [rec.Path, ...rec.Args].map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(' ');
+}
+
+function networks(rec: ContainerRecord): Record<string, unknown> {
+  const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+  return {
+    [mode]: {
+      IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '', EndpointID: '',
+      Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
+    },
+  };
+}
+
+function mounts(rec: ContainerRecord): Array<Record<string, unknown>> {
+  return (rec.HostConfig.Binds ?? []).map((b) => {
+    const [src, dst, mode = ''] = b.split(':');
+    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
+  });
+}
+
+/** GET /containers/json entry. */
+export function listEntry(rec: ContainerRecord): Record<string, unknown> {
+  return {
+    Id: rec.Id,
+    Names: [rec.Name],
+    Image: rec.Config.Image ?? rec.Image,
+    ImageID: rec.Image,
+    Command: command(rec),
+    Created: Math.floor(Date.parse(rec.Created) / 1000),
+    Ports: [],
+    Labels: rec.Config.Labels ?? {},
+    State: rec.State.Status,
+    Status: statusText(rec),
+    HostConfig: { NetworkMode: rec.HostConfig.NetworkMode ?? 'bridge' },
+    NetworkSettings: { Networks: networks(rec) },
+    Mounts: mounts(rec),
+  };
+}
+
+/** GET /containers/{id}/json. */
+export function inspectContainer(engine: Engine, rec: ContainerRecord, execIds: string[]): Record<string, unknown> {
+  const p = engine.paths.container(rec.Id);
+  const etc = etcPaths(p.dir);
+  return {
+    Id: rec.Id,
+    Created: rec.Created,
+    Path: rec.Path,
+    Args: rec.Args,
+    State: rec.State,
+    Image: rec.Image,
+    ResolvConfPath: etc.resolvConf,
+    HostnamePath: etc.hostname,
+    HostsPath: etc.hosts,
+    LogPath: p.log,
+    Name: rec.Name,
+    RestartCount: rec.RestartCount,
+    Driver: 'overlay2',
+    Platform: 'linux',
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    ExecIDs: execIds.length ? execIds : null,
+    HostConfig: rec.HostConfig,
+    GraphDriver: {
+      Name: 'overlay2',
+      Data: {
+        LowerDir: [...rec.Layers].reverse().map((c) => `${engine.layers.dir(c)}/diff`).join(':'),
+        UpperDir: p.upper, WorkDir: p.work, MergedDir: p.merged,
+      },
+    },
+    Mounts: mounts(rec),
+    Config: rec.Config,
+    NetworkSettings: {
+      Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
+      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks(rec),
+    },
+  };
+}

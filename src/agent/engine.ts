@@ -1,0 +1,91 @@
+import { EventEmitter } from 'node:events';
+import { join } from 'node:path';
+import { promises as fsp } from 'node:fs';
+import type { AgentConfig } from './config/flags';
+import type { Logger } from './util/log';
+import { mkdirp } from './util/fsx';
+import { ContentStore } from './layers/content-store';
+import { LayerStore } from './layers/layer-store';
+import { ImageStore } from './images/image-store';
+import { ContainerStore } from './containers/container-store';
+import { OciRuntime } from './runtime/runc';
+import { which } from './runtime/which';
+
+/**
+ * Where things live.
+ * data-root (persistent): content/sha256/<hex> blobs, layers/<chain>/diff, images/configs +
+ *   repositories.json, containers/<id>/{container.json, container.log, hosts, hostname,
+ *   resolv.conf, diff/ (overlay upper), work/, merged/ (rootfs mount point)}.
+ * exec-root (runtime, gone after reboot): containers/<id>/ (OCI bundle: config.json, conmon
+ *   pid files, conmon's ctl/winsz fifos and attach socket), exits/<id> (conmon exit files),
+ *   runtime/ (runc state root), socks/ (conmon attach socket links), exec/ (exec process specs).
+ */
+export class EnginePaths {
+  constructor(readonly dataRoot: string, readonly execRoot: string) {}
+  get content() { return join(this.dataRoot, 'content'); }
+  get layers() { return join(this.dataRoot, 'layers'); }
+  get images() { return join(this.dataRoot, 'images'); }
+  get containers() { return join(this.dataRoot, 'containers'); }
+  get exits() { return join(this.execRoot, 'exits'); }
+  get runtimeRoot() { return join(this.execRoot, 'runtime'); }
+  get socks() { return join(this.execRoot, 'socks'); }
+  get execSpecs() { return join(this.execRoot, 'exec'); }
+  bundle(id: string) { return join(this.execRoot, 'containers', id); }
+  container(id: string) {
+    const dir = join(this.containers, id);
+    return {
+      dir,
+      log: join(dir, 'container.log'),
+      upper: join(dir, 'diff'),
+      work: join(dir, 'work'),
+      merged: join(dir, 'merged'),
+      bundle: this.bundle(id),
+      exitFile: join(this.exits, id),
+      sockLink: join(this.socks, id.slice(0, 12)),
+    };
+  }
+}
+
+/** Container lifecycle events inside the agent: 'start' (id), 'exit' (id, code), 'destroy' (id, code). */
+export type ContainerEvents = EventEmitter;
+
+export interface Engine {
+  config: AgentConfig;
+  log: Logger;
+  paths: EnginePaths;
+  content: ContentStore;
+  layers: LayerStore;
+  images: ImageStore;
+  containers: ContainerStore;
+  runtime: OciRuntime;
+  conmonBin: string;
+  events: ContainerEvents;
+  startedAt: number;
+}
+
+/** Resolves binaries, creates folders and loads the stores. */
+export async function openEngine(config: AgentConfig, log: Logger): Promise<Engine> {
+  const paths = new EnginePaths(config.dataRoot, config.execRoot);
+  const runtimeBin = which(config.runtime ?? 'runc') ?? (config.runtime ? undefined : which('crun'));
+  if (!runtimeBin) throw new Error(`OCI runtime "${config.runtime ?? 'runc'}" not found: install runc (or crun) or pass --runtime PATH`);
+  const conmonBin = which(config.conmon ?? 'conmon');
+  if (!conmonBin) throw new Error(`conmon "${config.conmon ?? 'conmon'}" not found: install conmon or pass --conmon PATH`);
+  await mkdirp(config.dataRoot, 0o711);
+  for (const d of [paths.exits, paths.runtimeRoot, paths.socks, paths.execSpecs, join(config.execRoot, 'containers')]) await mkdirp(d);
+  for (const f of await fsp.readdir(paths.execSpecs)) await fsp.rm(join(paths.execSpecs, f), { force: true });
+  const content = new ContentStore(paths.content);
+  await content.init();
+  const layers = new LayerStore(paths.layers, content, (m) => log.warn(m));
+  await layers.init();
+  const images = new ImageStore(paths.images);
+  await images.init();
+  const containers = new ContainerStore(paths.containers);
+  await containers.init();
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  return {
+    config, log, paths, content, layers, images, containers,
+    runtime: new OciRuntime(runtimeBin, paths.runtimeRoot),
+    conmonBin, events, startedAt: Date.now(),
+  };
+}

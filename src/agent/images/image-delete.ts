@@ -1,0 +1,63 @@
+import type { Engine } from '../engine';
+import { conflict, notFound } from '../http/api-error';
+import { shortId } from '../util/ids';
+import { chainIds } from '../layers/layer-store';
+import { familiarString, parseReference, withDefaultTag, fullString } from './reference';
+
+export type DeleteRecord = { Untagged: string } | { Deleted: string };
+
+function familiar(full: string): string {
+  return familiarString(parseReference(full));
+}
+
+/** Removes layers (and their blobs) no image or container uses any more. */
+async function pruneLayers(engine: Engine, candidates: string[], diffIds: string[]): Promise<DeleteRecord[]> {
+  const used = new Set<string>();
+  for (const img of engine.images.list()) for (const c of chainIds(img.config.rootfs.diff_ids)) used.add(c);
+  for (const c of engine.containers.all()) for (const l of c.Layers) used.add(l);
+  const usedDiffs = new Set(engine.images.list().flatMap((i) => i.config.rootfs.diff_ids));
+  const out: DeleteRecord[] = [];
+  for (const [i, chain] of [...candidates.entries()].reverse()) {
+    if (used.has(chain)) continue;
+    await engine.layers.remove(chain);
+    if (!usedDiffs.has(diffIds[i])) await engine.content.remove(diffIds[i]);
+    out.push({ Deleted: chain });
+  }
+  return out;
+}
+
+/**
+ * DELETE /images/{name} with dockerd's rules: a reference with other references is only
+ * untagged; an image used by a container needs force (and a running one cannot be forced).
+ */
+export async function deleteImage(engine: Engine, name: string, force: boolean): Promise<DeleteRecord[]> {
+  const id = engine.images.lookup(name);
+  if (!id) throw notFound(`No such image: ${name}`);
+  const rec = engine.images.record(id);
+  const users = engine.containers.all().filter((c) => c.Image === id);
+  const running = users.filter((c) => c.State.Running);
+  let ref: string | undefined;
+  try { ref = fullString(withDefaultTag(parseReference(name))); } catch { ref = undefined; }
+  const out: DeleteRecord[] = [];
+  if (ref && rec.tags.includes(ref)) {
+    if (!force && rec.tags.length === 1 && users.length > 0) {
+      throw conflict(`conflict: unable to remove repository reference "${name}" (must force) - container ${shortId(users[0].Id)} is using its referenced image ${shortId(id)}`);
+    }
+    await engine.images.untag(ref);
+    out.push({ Untagged: familiar(ref) });
+    if (rec.tags.length > 1 || running.length > 0 || (users.length > 0 && !force)) return out;
+  } else {
+    if (rec.tags.length > 1 && !force) throw conflict(`conflict: unable to delete ${shortId(id)} (must be forced) - image is referenced in multiple repositories`);
+    if (running.length > 0) throw conflict(`conflict: unable to delete ${shortId(id)} (cannot be forced) - image is being used by running container ${shortId(running[0].Id)}`);
+    if (users.length > 0 && !force) throw conflict(`conflict: unable to delete ${shortId(id)} (must be forced) - image is being used by stopped container ${shortId(users[0].Id)}`);
+    for (const t of rec.tags) {
+      await engine.images.untag(t);
+      out.push({ Untagged: familiar(t) });
+    }
+  }
+  await engine.images.delete(id);
+  out.push({ Deleted: id });
+  const diffIds = rec.config.rootfs.diff_ids;
+  out.push(...(await pruneLayers(engine, chainIds(diffIds), diffIds)));
+  return out;
+}

@@ -1,0 +1,53 @@
+/** Exact-length reads over an async stream of chunks (a tar body, a request body). */
+export class ByteReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private done = false;
+  private readonly it: AsyncIterator<Buffer>;
+
+  constructor(source: AsyncIterable<Buffer | string>) {
+    const inner = source[Symbol.asyncIterator]();
+    this.it = {
+      next: async () => {
+        const r = await inner.next();
+        return r.done ? r : { done: false, value: Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value) };
+      },
+    };
+  }
+
+  private async fill(n: number): Promise<void> {
+    while (this.buf.length < n && !this.done) {
+      const r = await this.it.next();
+      if (r.done) this.done = true;
+      else this.buf = this.buf.length === 0 ? r.value : Buffer.concat([this.buf, r.value]);
+    }
+  }
+
+  /** Exactly n bytes; null at a clean end of stream; throws when the stream ends inside them. */
+  async read(n: number): Promise<Buffer | null> {
+    await this.fill(n);
+    if (this.buf.length === 0 && this.done) return null;
+    if (this.buf.length < n) throw new Error(`unexpected end of stream (wanted ${n} bytes, got ${this.buf.length})`);
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
+  /** Up to `max` bytes (at least 1) or null at end of stream. */
+  async readSome(max: number): Promise<Buffer | null> {
+    await this.fill(1);
+    if (this.buf.length === 0) return null;
+    const n = Math.min(max, this.buf.length);
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
+  async skip(n: number): Promise<void> {
+    let left = n;
+    while (left > 0) {
+      const c = await this.readSome(left);
+      if (!c) throw new Error('unexpected end of stream while skipping');
+      left -= c.length;
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream, promises as fsp } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Transform, type Readable } from 'node:stream';
+import { join } from 'node:path';
+import { mkdirp, exists } from '../util/fsx';
+
+/** Thrown when stored content does not match its digest. */
+export class DigestMismatchError extends Error {}
+
+/**
+ * Content-addressed blobs under `<root>/sha256/<hex>`: written through a hash and renamed
+ * into place only when complete, read back with verification.
+ */
+export class ContentStore {
+  constructor(readonly root: string) {}
+
+  async init(): Promise<void> {
+    await mkdirp(join(this.root, 'sha256'));
+    await mkdirp(join(this.root, 'tmp'));
+    for (const f of await fsp.readdir(join(this.root, 'tmp'))) await fsp.rm(join(this.root, 'tmp', f), { force: true });
+  }
+
+  path(digest: string): string {
+    const m = /^sha256:([0-9a-f]{64})$/.exec(digest);
+    if (!m) throw new Error(`invalid digest "${digest}"`);
+    return join(this.root, 'sha256', m[1]);
+  }
+
+  has(digest: string): Promise<boolean> {
+    return exists(this.path(digest));
+  }
+
+  /** Streams `source` into the store; returns its digest and size. Verifies `expected` when given. */
+  async ingest(source: Readable | AsyncIterable<Buffer>, expected?: string): Promise<{ digest: string; size: number }> {
+    const tmp = join(this.root, 'tmp', randomBytes(8).toString('hex'));
+    const hash = createHash('sha256');
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _e, cb) { hash.update(chunk); size += chunk.length; cb(null, chunk); },
+    });
+    try {
+      await pipeline(source, tap, createWriteStream(tmp, { mode: 0o600 }));
+      const digest = `sha256:${hash.digest('hex')}`;
+      if (expected && expected !== digest) throw new DigestMismatchError(`content digest ${digest} does not match ${expected}`);
+      if (await this.has(digest)) await fsp.rm(tmp, { force: true });
+      else await fsp.rename(tmp, this.path(digest));
+      return { digest, size };
+    } catch (e) {
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  async putBytes(data: Buffer): Promise<string> {
+    return (await this.ingest((async function* () { yield data; })())).digest;
+  }
+
+  /** The blob's bytes, verified. */
+  async readBytes(digest: string): Promise<Buffer> {
+    const data = await fsp.readFile(this.path(digest));
+    const got = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`);
+    return data;
+  }
+
+  /** Streams the blob; the stream fails at its end if the content does not match the digest. */
+  async *readVerified(digest: string): AsyncGenerator<Buffer> {
+    const hash = createHash('sha256');
+    for await (const chunk of createReadStream(this.path(digest), { highWaterMark: 1 << 16 })) {
+      hash.update(chunk as Buffer);
+      yield chunk as Buffer;
+    }
+    const got = `sha256:${hash.digest('hex')}`;
+    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`);
+  }
+
+  async remove(digest: string): Promise<void> {
+    await fsp.rm(this.path(digest), { force: true });
+  }
+}

@@ -1,0 +1,125 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fsp } from 'node:fs';
+import { join } from 'node:path';
+import { atomicWriteJson, exists, mkdirp, readJsonIfExists, listDir } from '../util/fsx';
+import { mountOverlay, unmount } from '../util/mount';
+import { unpackTar } from './unpack';
+import type { ContentStore } from './content-store';
+
+/** One unpacked layer: `<root>/<chain hex>/diff` plus its metadata. */
+export interface LayerMeta {
+  chainId: string;
+  diffId: string;
+  parent?: string;
+  /** Bytes of file content in this layer. */
+  size: number;
+}
+
+/** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). */
+export function chainIds(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const d of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(prev === undefined ? d : `sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}`);
+  }
+  return out;
+}
+
+const hex = (digest: string) => digest.replace(/^sha256:/, '');
+
+/**
+ * Layers unpacked once per chain ID, ready to be overlay lower folders. A layer is built
+ * in a temp folder and renamed into place, so a half-unpacked layer is never used.
+ */
+export class LayerStore {
+  private readonly building = new Map<string, Promise<LayerMeta>>();
+
+  constructor(readonly root: string, private readonly content: ContentStore, private readonly warn: (m: string) => void) {}
+
+  async init(): Promise<void> {
+    await mkdirp(this.root, 0o755);
+    for (const name of await listDir(this.root)) {
+      if (name.startsWith('tmp-')) {
+        await unmount(join(this.root, name, 'merged'));
+        await fsp.rm(join(this.root, name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  dir(chainId: string): string {
+    return join(this.root, hex(chainId));
+  }
+
+  /** The diff folder relative to the store root (short overlay option strings). */
+  relDiff(chainId: string): string {
+    return `${hex(chainId)}/diff`;
+  }
+
+  meta(chainId: string): Promise<LayerMeta | undefined> {
+    return readJsonIfExists<LayerMeta>(join(this.dir(chainId), 'layer.json'));
+  }
+
+  /** Unpacks every layer of the chain that is not there yet (the blobs must be in the content store by diff ID). */
+  async ensure(diffIds: readonly string[]): Promise<LayerMeta[]> {
+    const chain = chainIds(diffIds);
+    const metas: LayerMeta[] = [];
+    for (let i = 0; i < chain.length; i++) {
+      const existing = await this.meta(chain[i]);
+      if (existing) { metas.push(existing); continue; }
+      let p = this.building.get(chain[i]);
+      if (!p) {
+        p = this.build(chain.slice(0, i), chain[i], diffIds[i]).finally(() => this.building.delete(chain[i]));
+        this.building.set(chain[i], p);
+      }
+      metas.push(await p);
+    }
+    return metas;
+  }
+
+  private async build(parents: string[], chainId: string, diffId: string): Promise<LayerMeta> {
+    const tmp = join(this.root, `tmp-${randomBytes(6).toString('hex')}`);
+    const diff = join(tmp, 'diff');
+    await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
+    await fsp.chmod(diff, 0o755);
+    try {
+      const stats = parents.length === 0
+        ? await unpackTar(this.content.readVerified(diffId), diff, { applyWhiteouts: false, warn: this.warn })
+        : await this.unpackOnOverlay(parents, tmp, diffId);
+      const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats.bytes };
+      await atomicWriteJson(join(tmp, 'layer.json'), meta);
+      await fsp.rename(tmp, this.dir(chainId)).catch(async (e) => {
+        if (!(await exists(join(this.dir(chainId), 'layer.json')))) throw e;
+        await fsp.rm(tmp, { recursive: true, force: true });
+      });
+      return meta;
+    } catch (e) {
+      await unmount(join(tmp, 'merged')).catch(() => undefined);
+      await fsp.rm(tmp, { recursive: true, force: true });
+      throw e;
+    }
+  }
+
+  /** Applies a layer on top of its parents through an overlay mount, so whiteouts become overlay whiteouts. */
+  private async unpackOnOverlay(parents: string[], tmp: string, diffId: string) {
+    const merged = join(tmp, 'merged');
+    const work = join(tmp, 'work');
+    await fsp.mkdir(merged);
+    await fsp.mkdir(work);
+    await mountOverlay({ lowers: [...parents].reverse().map((c) => this.relDiff(c)), lowerBase: this.root, upper: join(tmp, 'diff'), work, target: merged });
+    try {
+      return await unpackTar(this.content.readVerified(diffId), merged, { applyWhiteouts: true, warn: this.warn });
+    } finally {
+      await unmount(merged);
+      await fsp.rm(work, { recursive: true, force: true });
+      await fsp.rmdir(merged);
+    }
+  }
+
+  async remove(chainId: string): Promise<void> {
+    await fsp.rm(this.dir(chainId), { recursive: true, force: true });
+  }
+
+  async list(): Promise<string[]> {
+    return (await listDir(this.root)).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
+  }
+}

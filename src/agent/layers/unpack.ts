@@ -1,0 +1,168 @@
+import { promises as fsp, constants as fsc } from 'node:fs';
+import { posix } from 'node:path';
+import { readTar, type TarEntry, type TarHeader } from './tar-reader';
+import { cleanMemberPath, resolveInRoot, PathEscapeError } from './path-scope';
+import { runOk } from '../util/proc';
+
+export interface UnpackOptions {
+  /**
+   * Apply whiteouts (`.wh.NAME` deletes NAME, `.wh..wh..opq` hides the folder's lower
+   * content) by deleting in `root`. Set when `root` is an overlay mount whose upper folder is
+   * the new layer: overlayfs then records the deletions as its own whiteouts (0/0 character
+   * devices), which needs no mknod or xattr call from Node. Without it whiteouts are dropped
+   * (a base layer has nothing below it to hide).
+   */
+  applyWhiteouts: boolean;
+  /** Called for things that were skipped (e.g. extended attributes). */
+  warn?: (msg: string) => void;
+}
+
+export interface UnpackStats {
+  entries: number;
+  bytes: number;
+}
+
+const WH_PREFIX = '.wh.';
+const WH_OPAQUE = '.wh..wh..opq';
+
+interface State {
+  root: string;
+  opts: UnpackOptions;
+  /** Clean relative paths this layer created (kept when a later opaque marker hides the rest). */
+  written: Set<string>;
+  dirTimes: Array<{ path: string; mtime: number }>;
+  xattrsSkipped: number;
+  stats: UnpackStats;
+}
+
+async function lstatOrNull(p: string) {
+  try {
+    return await fsp.lstat(p);
+  } catch {
+    return null;
+  }
+}
+
+/** Resolves a member's parent in scope (creating it) and returns the absolute path of the member itself. */
+async function target(s: State, rel: string): Promise<string> {
+  const parentRel = posix.dirname(rel);
+  const parent = parentRel === '.' ? s.root : await resolveInRoot(s.root, parentRel, true);
+  const pst = await lstatOrNull(parent);
+  if (!pst) await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
+  else if (!pst.isDirectory()) throw new PathEscapeError(`"${rel}": parent is not a directory`);
+  const out = `${parent}/${posix.basename(rel)}`;
+  if (!out.startsWith(`${s.root}/`)) throw new PathEscapeError(`"${rel}" escapes the root`);
+  return out;
+}
+
+/** Removes whatever is at `p` unless both it and the new entry are directories. Returns true when a directory stays. */
+async function clear(p: string, newIsDir: boolean): Promise<boolean> {
+  const st = await lstatOrNull(p);
+  if (!st) return false;
+  if (st.isDirectory() && newIsDir) return true;
+  await fsp.rm(p, { recursive: true, force: true });
+  return false;
+}
+
+async function applyMeta(p: string, h: TarHeader, isLink = false): Promise<void> {
+  await fsp.lchown(p, h.uid, h.gid);
+  if (!isLink) await fsp.chmod(p, h.mode);
+  await fsp.lutimes(p, h.mtime, h.mtime);
+}
+
+async function writeFile(p: string, e: TarEntry, s: State): Promise<void> {
+  const fh = await fsp.open(p, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  try {
+    for await (const chunk of e.body) {
+      await fh.write(chunk);
+      s.stats.bytes += chunk.length;
+    }
+    await fh.chown(e.header.uid, e.header.gid);
+    await fh.chmod(e.header.mode);
+  } finally {
+    await fh.close();
+  }
+  await fsp.utimes(p, e.header.mtime, e.header.mtime);
+}
+
+async function hardlink(s: State, p: string, h: TarHeader): Promise<void> {
+  const rel = cleanMemberPath(h.linkname);
+  if (rel === '') throw new PathEscapeError(`hard link "${h.name}" points at the root`);
+  const parent = posix.dirname(rel) === '.' ? s.root : await resolveInRoot(s.root, posix.dirname(rel), true);
+  const src = `${parent}/${posix.basename(rel)}`;
+  if (!src.startsWith(`${s.root}/`)) throw new PathEscapeError(`hard link "${h.name}" -> "${h.linkname}" escapes the root`);
+  const st = await lstatOrNull(src);
+  if (!st) throw new PathEscapeError(`hard link "${h.name}" -> "${h.linkname}": target does not exist in the layer`);
+  if (st.isDirectory()) throw new PathEscapeError(`hard link "${h.name}" -> "${h.linkname}": target is a directory`);
+  await fsp.link(src, p);
+}
+
+async function special(p: string, h: TarHeader): Promise<void> {
+  if (h.type === 'fifo') await runOk('mkfifo', ['-m', (h.mode & 0o777).toString(8), p]);
+  else await runOk('mknod', ['-m', (h.mode & 0o777).toString(8), p, h.type === 'char' ? 'c' : 'b', String(h.devmajor), String(h.devminor)]);
+  await applyMeta(p, h);
+}
+
+/** Handles `.wh.*` members; returns true when the member was a whiteout. */
+async function whiteout(s: State, rel: string): Promise<boolean> {
+  const base = posix.basename(rel);
+  if (!base.startsWith(WH_PREFIX)) return false;
+  if (!s.opts.applyWhiteouts) return true;
+  const dirRel = posix.dirname(rel) === '.' ? '' : posix.dirname(rel);
+  const dir = dirRel === '' ? s.root : await resolveInRoot(s.root, dirRel, true);
+  if (base === WH_OPAQUE) {
+    const names = await fsp.readdir(dir).catch(() => [] as string[]);
+    for (const n of names) {
+      const childRel = dirRel === '' ? n : `${dirRel}/${n}`;
+      if (!s.written.has(childRel)) await fsp.rm(`${dir}/${n}`, { recursive: true, force: true });
+    }
+    return true;
+  }
+  if (base.startsWith(`${WH_PREFIX}${WH_PREFIX}`)) return true; // aufs metadata
+  const victim = `${dir}/${base.slice(WH_PREFIX.length)}`;
+  if (victim.startsWith(`${s.root}/`)) await fsp.rm(victim, { recursive: true, force: true });
+  return true;
+}
+
+async function extractOne(s: State, e: TarEntry): Promise<void> {
+  const h = e.header;
+  const rel = cleanMemberPath(h.name);
+  if (rel === '') return; // the root itself keeps the layer folder's metadata
+  if (await whiteout(s, rel)) return;
+  const p = await target(s, rel);
+  const keepDir = await clear(p, h.type === 'dir');
+  s.written.add(rel);
+  if (Object.keys(h.xattrs).length > 0) s.xattrsSkipped++;
+  switch (h.type) {
+    case 'dir':
+      if (!keepDir) await fsp.mkdir(p, { mode: 0o700 });
+      await fsp.lchown(p, h.uid, h.gid);
+      await fsp.chmod(p, h.mode);
+      s.dirTimes.push({ path: p, mtime: h.mtime });
+      return;
+    case 'file': return writeFile(p, e, s);
+    case 'symlink':
+      await fsp.symlink(h.linkname, p);
+      return applyMeta(p, h, true);
+    case 'hardlink': return hardlink(s, p, h);
+    default: return special(p, h);
+  }
+}
+
+/**
+ * Extracts a tar stream into `root` without ever writing outside it: member names are
+ * cleaned (absolute names stay inside, `..` escapes are refused), parent folders are
+ * resolved with symlinks interpreted inside `root`, a member never writes through an
+ * existing symlink (it replaces it), and hard links must point at a file inside `root`.
+ * Throws PathEscapeError for hostile archives; the caller discards the partial result.
+ */
+export async function unpackTar(source: AsyncIterable<Buffer>, root: string, opts: UnpackOptions): Promise<UnpackStats> {
+  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrsSkipped: 0, stats: { entries: 0, bytes: 0 } };
+  for await (const e of readTar(source)) {
+    s.stats.entries++;
+    await extractOne(s, e);
+  }
+  for (const d of s.dirTimes.reverse()) await fsp.utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
+  if (s.xattrsSkipped > 0) opts.warn?.(`${s.xattrsSkipped} member(s) carried extended attributes, which tsagent does not apply yet`);
+  return s.stats;
+}
