@@ -6,7 +6,8 @@ const HOSTNAME = /^[a-zA-Z0-9][a-zA-Z0-9.-]*$/;
 
 /**
  * The root script that sets the hostname (hostnamectl under systemd, else /etc/hostname and
- * `hostname`) and maps it to 127.0.1.1 in /etc/hosts so sudo and local lookups resolve it.
+ * `hostname`; a host that refuses the live change, e.g. a container, keeps /etc/hostname for its
+ * next boot) and maps it to 127.0.1.1 in /etc/hosts so sudo and local lookups resolve it.
  * /etc/hosts is rewritten in place (it may be a bind mount).
  */
 export function hostnameScript(name: string, init: InitSystem): string {
@@ -18,7 +19,7 @@ export function hostnameScript(name: string, init: InitSystem): string {
     `NAME=${name}`,
     ...(init === 'systemd' ? ['if command -v hostnamectl >/dev/null 2>&1 && hostnamectl set-hostname "$NAME" 2>/dev/null; then :; else'] : ['if true; then']),
     '  echo "$NAME" > /etc/hostname',
-    '  hostname "$NAME" 2>/dev/null || echo "$NAME" > /proc/sys/kernel/hostname',
+    '  hostname "$NAME" 2>/dev/null || echo "$NAME" 2>/dev/null > /proc/sys/kernel/hostname || true',
     'fi',
     `if ! grep -Eq "^127\\.0\\.1\\.1[[:space:]]+${entry.replace(/\./g, '\\\\.')}\\$" /etc/hosts 2>/dev/null; then`,
     `  hosts=$(grep -Ev '^127\\.0\\.1\\.1[[:space:]]' /etc/hosts 2>/dev/null || true)`,

@@ -97,7 +97,8 @@ export function installScript(family: OsFamily, pkgs: readonly string[]): string
 /** Waits for cloud-init to finish (first boot of cloud images); prints `absent` or `status=<code>`. */
 export const CLOUD_INIT_WAIT_SCRIPT = [
   'if ! command -v cloud-init >/dev/null 2>&1; then echo absent; exit 0; fi',
-  'timeout 900 cloud-init status --wait >/dev/null 2>&1; echo "status=$?"',
+  'if command -v timeout >/dev/null 2>&1; then timeout 900 cloud-init status --wait >/dev/null 2>&1; else cloud-init status --wait >/dev/null 2>&1; fi',
+  'echo "status=$?"',
 ].join('\n');
 
 async function waitForCloudInit(ssh: SshClient, progress: ProgressSink): Promise<void> {

@@ -24,6 +24,11 @@ export function waitChannel(ch: ClientChannel, where: string, signal?: AbortSign
   return new Promise((resolve, reject) => {
     let exit: ChannelExit | undefined;
     const onAbort = () => {
+      try {
+        ch.signal('KILL');
+      } catch {
+        // the server may not support signals; closing the channel is enough
+      }
       ch.close();
       reject(new TsmError('ABORTED', 'interrupted', { cause: signal?.reason }));
     };

@@ -196,7 +196,8 @@ export class SshClient {
     const r = await this.exec('sudo -n true');
     if (r.code === 0) return;
     const missing = r.code === 127 || /not found/i.test(r.stderr);
-    const why = missing ? 'sudo is not installed' : `sudo -n failed: ${stderrTail(r.stderr).split('\n')[0] || `exit code ${r.code}`}`;
+    const said = stderrTail(r.stderr).split('\n').filter(Boolean).slice(-3).join('; ');
+    const why = missing ? 'sudo is not installed' : `sudo -n failed: ${said || `exit code ${r.code}`}`;
     throw new TsmError('PROVISION_FAILED', `user "${this.user}" on ${this.endpoint} is not root and cannot run commands as root: ${why}`, {
       suggestion: missing
         ? `connect as root, or install sudo and allow "${this.user}" to use it without a password`

@@ -140,6 +140,7 @@ export async function openConnection(o: SshConnectOptions): Promise<Client> {
   const client = new Client();
   const ready = new Promise<void>((resolve, reject) => {
     const fail = (e: unknown) => {
+      o.signal?.removeEventListener('abort', onAbort);
       client.destroy();
       if (check.mismatch || (check.known.length > 0 && /no matching host key/i.test(errorMessage(e)))) reject(mismatchError(o, check));
       else reject(connectError(o, e));

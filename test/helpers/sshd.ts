@@ -195,7 +195,9 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
     await waitGone(inner);
   };
   try {
-    await mkdir(join(dir, 'authorized_keys'), { mode: 0o700 });
+    // sshd reads a user's authorized_keys with that user's privileges: keep the path traversable.
+    await chmod(dir, 0o711);
+    await mkdir(join(dir, 'authorized_keys'), { mode: 0o755 });
     await mkdir(join(dir, 'ns'), { mode: 0o700 });
     await keygen(clientKeyPath, 'tsm-test-client');
     await keygen(hostKeyPath, 'tsm-test-host');
@@ -203,8 +205,8 @@ export async function startSshd(o: SshdOptions = {}): Promise<Sshd> {
     await writeFile(join(dir, 'sshd_config'), sshdConfig(dir, port));
     const authorize = async (user: string) => {
       const f = join(dir, 'authorized_keys', user);
-      await writeFile(f, `${clientPublicKey}\n`, { mode: 0o600 });
-      await chmod(f, 0o600);
+      await writeFile(f, `${clientPublicKey}\n`, { mode: 0o644 });
+      await chmod(f, 0o644);
     };
     await authorize('root');
     if (!sandbox) await mkdir('/run/sshd', { recursive: true, mode: 0o755 });
