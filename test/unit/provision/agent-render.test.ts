@@ -126,3 +126,21 @@ test('agentLogsCommand: journalctl under systemd, the log file otherwise', () =>
   assert.equal(agentLogsCommand('none', 5), 'tail -n 5 /var/log/tsagent.log');
   assert.equal(agentLogsCommand('openrc'), 'tail -n 40 /var/log/tsagent.log');
 });
+
+test('contract: the agent command line parses with tsagent\'s own flag parser', async () => {
+  const { parseAgentFlags } = await import('../../../src/agent/config/flags');
+  const c = agentCommand({
+    nodePath: '/usr/bin/node',
+    port: 2400,
+    engineOptions: options({ labels: ['a=b'], insecureRegistries: ['r:5000'], registryMirrors: ['https://m'], opts: ['debug', 'cgroup-parent=/tsm'] }),
+  });
+  assert.equal(c.args[0], AGENT_PATHS.bundle);
+  const cfg = parseAgentFlags(c.args.slice(1));
+  assert.deepEqual(cfg.hosts.map((h) => `${h.proto}://${h.address}`), ['tcp://0.0.0.0:2400', 'unix:///var/run/tsagent.sock']);
+  assert.deepEqual(cfg.tls, { caFile: AGENT_PATHS.ca, certFile: AGENT_PATHS.cert, keyFile: AGENT_PATHS.key });
+  assert.deepEqual(
+    [cfg.dataRoot, cfg.execRoot, cfg.pidfile, cfg.cgroupParent, cfg.debug],
+    [AGENT_PATHS.dataRoot, AGENT_PATHS.execRoot, AGENT_PATHS.pidfile, '/tsm', true],
+  );
+  assert.deepEqual([cfg.labels, cfg.insecureRegistries, cfg.registryMirrors], [['a=b'], ['r:5000'], ['https://m']]);
+});
