@@ -48,6 +48,7 @@ export class ExecManager {
     const rec = this.engine.containers.get(containerRef);
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
     if (!config.Cmd || config.Cmd.length === 0) throw badRequest('No exec command specified');
+    this.prune();
     const id = randomId();
     this.sessions.set(id, { id, containerId: rec.Id, config, running: false, started: false, exitCode: null, pid: 0 });
     return id;
@@ -59,8 +60,15 @@ export class ExecManager {
     return s;
   }
 
+  /** Sessions of a container that have not finished (dockerd's ExecIDs). */
   idsFor(containerId: string): string[] {
-    return [...this.sessions.values()].filter((s) => s.containerId === containerId).map((s) => s.id);
+    return [...this.sessions.values()].filter((s) => s.containerId === containerId && s.exitCode === null).map((s) => s.id);
+  }
+
+  /** Keeps at most `max` finished sessions (oldest dropped first). */
+  private prune(max = 500): void {
+    const done = [...this.sessions.values()].filter((s) => s.exitCode !== null);
+    for (const s of done.slice(0, Math.max(0, done.length - max))) this.sessions.delete(s.id);
   }
 
   /** Forgets the sessions of a removed container. */

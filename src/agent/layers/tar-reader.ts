@@ -51,7 +51,12 @@ export function parseNumeric(b: Buffer, off: number, len: number): number {
 }
 
 function checksumOk(h: Buffer): boolean {
-  const want = parseNumeric(h, 148, 8);
+  let want: number;
+  try {
+    want = parseNumeric(h, 148, 8);
+  } catch {
+    return false;
+  }
   let unsigned = 0;
   let signed = 0;
   for (let i = 0; i < 512; i++) {

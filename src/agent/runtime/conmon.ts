@@ -27,6 +27,12 @@ export interface ConmonResult {
 /** Runtime creation failed; `message` is the runtime's stderr (e.g. "executable file not found"). */
 export class CreateFailedError extends Error {}
 
+/** The message of runc's logrus lines (`time=... level=error msg="..."`), else the text itself. */
+export function runtimeMessage(stderr: string): string {
+  const msgs = [...stderr.matchAll(/msg="((?:[^"\\]|\\.)*)"/g)].map((m) => JSON.parse(`"${m[1]}"`) as string);
+  return (msgs.length ? msgs[msgs.length - 1] : stderr).trim();
+}
+
 /**
  * Starts conmon, which double-forks, runs `runtime create` and stays as the container's
  * monitor: it writes stdout/stderr to a k8s-file log, the exit code to `exitDir/<id>`, and
@@ -64,7 +70,7 @@ export function startConmon(conmonBin: string, s: ConmonStart): Promise<ConmonRe
       }
       const msg = JSON.parse(line) as { data?: number; pid?: number; message?: string };
       const pid = msg.data ?? msg.pid ?? -1;
-      if (pid <= 0) { reject(new CreateFailedError(msg.message?.trim() || `runtime create failed (${pid})`)); return; }
+      if (pid <= 0) { reject(new CreateFailedError(runtimeMessage(msg.message ?? '') || `runtime create failed (${pid})`)); return; }
       const conmonPid = Number((await readFile(s.conmonPidFile, 'utf8').catch(() => '0')).trim());
       resolve({ pid, conmonPid });
     };

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { run, runOk } from '../util/proc';
 
 export interface RuntimeState {
@@ -24,8 +26,14 @@ export class OciRuntime {
     await runOk(this.bin, [...this.globalArgs(), 'kill', ...(all ? ['--all'] : []), id, String(signal)]);
   }
 
+  /** True when the runtime keeps state for `id` (a folder under its root); saves a process spawn. */
+  hasState(id: string): boolean {
+    return existsSync(join(this.root, id));
+  }
+
   /** Deletes the runtime's state (and the container's cgroups). Resolves if already gone. */
   async delete(id: string, force = false): Promise<void> {
+    if (!this.hasState(id)) return;
     const r = await run(this.bin, [...this.globalArgs(), 'delete', ...(force ? ['--force'] : []), id]);
     if (r.code !== 0 && !/does not exist|not found|no such/i.test(r.stderr)) {
       throw new Error(`${this.bin} delete ${id}: ${r.stderr.trim()}`);
