@@ -1,0 +1,221 @@
+/**
+ * Runs the bundled agent (dist/agent/tsagent.js) on 127.0.0.1 with mutual TLS, temp
+ * data/exec roots and its own cgroup parent, and drives it with the real docker CLI.
+ * `cleanup()` removes every container, stops the agent and then checks that nothing is left:
+ * no mounts under the temp folder, no runtime state, no cgroup folders, no conmon processes.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, existsSync, openSync, closeSync } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { makeTestCerts, type TestCerts } from '../../helpers/openssl-certs';
+import { buildBusyboxRootfs } from '../../helpers/busybox-rootfs';
+
+export const AGENT_BUNDLE = resolve(__dirname, '../../../agent/tsagent.js');
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as net.AddressInfo).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+export function runProcess(file: string, args: string[], opts: { env?: NodeJS.ProcessEnv; input?: Buffer | string; timeoutMs?: number } = {}): Promise<RunResult> {
+  const started = performance.now();
+  return new Promise((res) => {
+    const child = spawn(file, args, { env: opts.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
+    child.on('close', (code, sig) => {
+      clearTimeout(timer);
+      res({ code: code ?? (sig ? 128 : 1), stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ms: performance.now() - started });
+    });
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  });
+}
+
+/** Every process whose argv mentions `needle` (conmon, runc, containers of this test). */
+export function processesMentioning(needle: string): Array<{ pid: number; argv: string }> {
+  const out: Array<{ pid: number; argv: string }> = [];
+  for (const p of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
+    try {
+      const argv = readFileSync(`/proc/${p}/cmdline`, 'latin1').split('\0').join(' ');
+      if (argv.includes(needle) && Number(p) !== process.pid) out.push({ pid: Number(p), argv });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+export function mountsUnder(dir: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[4]).filter((m) => m.startsWith(dir));
+}
+
+/** Cgroup folders below `parent` in every hierarchy. */
+export function cgroupChildren(parent: string): string[] {
+  const out: string[] = [];
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', h, parent);
+    if (!existsSync(dir)) continue;
+    for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(join(dir, e.name));
+  }
+  return out;
+}
+
+function removeCgroupParent(parent: string): void {
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const dir = join('/sys/fs/cgroup', h, parent);
+    if (existsSync(dir)) spawnSync('rmdir', [dir]);
+  }
+}
+
+export class AgentHarness {
+  readonly base = mkdtempSync(join(tmpdir(), 'tsa-it-'));
+  readonly dataRoot = join(this.base, 'data');
+  readonly execRoot = join(this.base, 'exec');
+  readonly socket = join(this.base, 'agent.sock');
+  readonly pidfile = join(this.base, 'agent.pid');
+  readonly logFile = join(this.base, 'agent.log');
+  readonly cgroupParent = `/tsagent-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  certs!: TestCerts;
+  port = 0;
+  proc?: ChildProcess;
+  private exited?: Promise<number | null>;
+
+  static async create(): Promise<AgentHarness> {
+    const h = new AgentHarness();
+    mkdirSync(join(h.base, 'certs'));
+    h.certs = makeTestCerts(join(h.base, 'certs'));
+    h.port = await freePort();
+    return h;
+  }
+
+  get dockerEnv(): NodeJS.ProcessEnv {
+    return {
+      PATH: process.env.PATH, HOME: this.base, DOCKER_HOST: `tcp://127.0.0.1:${this.port}`, DOCKER_TLS_VERIFY: '1',
+      DOCKER_CERT_PATH: this.certs.clientDir, DOCKER_CONFIG: join(this.base, 'docker-config'), DOCKER_CLI_HINTS: 'false',
+    };
+  }
+
+  agentArgs(extra: string[] = []): string[] {
+    return [
+      AGENT_BUNDLE, '-H', `tcp://127.0.0.1:${this.port}`, '-H', `unix://${this.socket}`, '--tlsverify',
+      '--tlscacert', this.certs.caPem, '--tlscert', this.certs.serverCert, '--tlskey', this.certs.serverKey,
+      '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--cgroup-parent', this.cgroupParent,
+      '--pidfile', this.pidfile, '--label', 'suite=agent-it', '--debug', ...extra,
+    ];
+  }
+
+  /** Starts the agent and waits until /_ping answers over mutual TLS. */
+  async start(): Promise<void> {
+    const log = openSync(this.logFile, 'a');
+    this.proc = spawn(process.execPath, this.agentArgs(), { stdio: ['ignore', log, log] });
+    closeSync(log);
+    const proc = this.proc;
+    this.exited = new Promise((res) => proc.once('exit', (code) => res(code)));
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      if (proc.exitCode !== null) throw new Error(`agent exited (${proc.exitCode}):\n${this.log()}`);
+      if ((await this.ping()) === 200) return;
+      if (Date.now() > deadline) throw new Error(`agent did not answer /_ping:\n${this.log()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  log(): string {
+    try {
+      return readFileSync(this.logFile, 'utf8');
+    } catch {
+      return '';
+    }
+  }
+
+  /** GET /_ping with the given client certificate (the harness's by default); the status or an error string. */
+  ping(opts: { cert?: Buffer; key?: Buffer; noClientCert?: boolean } = {}): Promise<number | string> {
+    return new Promise((res) => {
+      const req = https.request({
+        host: '127.0.0.1', port: this.port, path: '/_ping', method: 'GET', ca: readFileSync(this.certs.caPem),
+        ...(opts.noClientCert ? {} : { cert: opts.cert ?? readFileSync(this.certs.clientCert), key: opts.key ?? readFileSync(this.certs.clientKey) }),
+        agent: false, timeout: 3000,
+      }, (r) => { r.resume(); r.on('end', () => res(r.statusCode ?? 0)); });
+      req.on('error', (e) => res(`error: ${e.message}`));
+      req.on('timeout', () => req.destroy(new Error('timeout')));
+      req.end();
+    });
+  }
+
+  docker(args: string[], opts: { input?: Buffer | string; timeoutMs?: number } = {}): Promise<RunResult> {
+    return runProcess('docker', args, { env: this.dockerEnv, ...opts });
+  }
+
+  /** Imports the busybox rootfs as `name`. */
+  async importBusybox(name = 'bb', extra: string[] = []): Promise<RunResult> {
+    const dir = join(this.base, `rootfs-${name.replace(/[^a-z0-9]/g, '-')}`);
+    mkdirSync(dir);
+    try {
+      return await this.docker(['import', ...extra, '-', name], { input: await buildBusyboxRootfs(dir) });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /** Sends a signal to the agent and waits for it to exit; returns its exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (!this.proc || this.proc.exitCode !== null || this.proc.signalCode !== null) return this.proc?.exitCode ?? null;
+    this.proc.kill(signal);
+    return this.exited!;
+  }
+
+  /**
+   * Removes every container through the API, stops the agent and returns what was left
+   * behind (empty when clean). Always removes the temp folder and cgroup parent.
+   */
+  async cleanup(): Promise<string[]> {
+    const leftovers: string[] = [];
+    try {
+      if (this.proc && this.proc.exitCode === null) {
+        const ids = (await this.docker(['ps', '-aq'])).stdout.split('\n').filter(Boolean);
+        if (ids.length) await this.docker(['rm', '-f', ...ids]);
+        await this.stop('SIGTERM');
+      }
+      leftovers.push(...mountsUnder(this.base).map((m) => `mount ${m}`));
+      leftovers.push(...cgroupChildren(this.cgroupParent).map((c) => `cgroup ${c}`));
+      leftovers.push(...processesMentioning(this.execRoot).map((p) => `process ${p.pid}: ${p.argv.slice(0, 120)}`));
+      const state = join(this.execRoot, 'runtime');
+      if (existsSync(state)) leftovers.push(...readdirSync(state).map((s) => `runtime state ${s}`));
+    } finally {
+      this.forceClean();
+    }
+    return leftovers;
+  }
+
+  /** Last-resort teardown when a test failed half-way: kill what is ours, unmount, delete. */
+  forceClean(): void {
+    if (this.proc && this.proc.exitCode === null) this.proc.kill('SIGKILL');
+    for (const p of processesMentioning(this.execRoot)) {
+      try { process.kill(p.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    const state = join(this.execRoot, 'runtime');
+    if (existsSync(state)) for (const id of readdirSync(state)) spawnSync('runc', ['--root', state, 'delete', '--force', id]);
+    for (const m of mountsUnder(this.base).reverse()) spawnSync('umount', ['-l', m]);
+    for (const c of cgroupChildren(this.cgroupParent)) spawnSync('rmdir', [c]);
+    removeCgroupParent(this.cgroupParent);
+    rmSync(this.base, { recursive: true, force: true });
+  }
+}
