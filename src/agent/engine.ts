@@ -10,6 +10,7 @@ import { ImageStore } from './images/image-store';
 import { ContainerStore } from './containers/container-store';
 import { OciRuntime } from './runtime/runc';
 import { which } from './runtime/which';
+import { run } from './util/proc';
 
 /**
  * Where things live.
@@ -59,6 +60,8 @@ export interface Engine {
   containers: ContainerStore;
   runtime: OciRuntime;
   conmonBin: string;
+  /** Versions of the runtime and conmon, shown by GET /version. */
+  versions: { runtime: string; conmon: string };
   events: ContainerEvents;
   startedAt: number;
 }
@@ -83,9 +86,10 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   await containers.init();
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  const runtime = new OciRuntime(runtimeBin, paths.runtimeRoot);
+  const conmonVersion = /version\s+(\S+)/.exec((await run(conmonBin, ['--version'])).stdout)?.[1] ?? 'unknown';
   return {
-    config, log, paths, content, layers, images, containers,
-    runtime: new OciRuntime(runtimeBin, paths.runtimeRoot),
-    conmonBin, events, startedAt: Date.now(),
+    config, log, paths, content, layers, images, containers, runtime,
+    conmonBin, versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
   };
 }

@@ -13,6 +13,8 @@ import { chainIds } from '../layers/layer-store';
 import { listEntry, inspectContainer } from '../containers/view';
 import { parseFilters, validateFilterKeys, containerMatches, CONTAINER_FILTERS } from '../containers/filters';
 import { KeyedMutex } from '../util/lock';
+import { dirSize } from '../util/fsx';
+import type { ContainerRecord } from '../containers/types';
 
 const names = new KeyedMutex();
 
@@ -42,10 +44,18 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
   });
   engine.log.info('container created', { id: rec.Id.slice(0, 12), name: rec.Name, image: body.Image });
   engine.events.emit('create', rec.Id);
-  ctx.respond.json(201, { Id: rec.Id, Warnings: [] });
+  const warnings = body.OpenStdin ? ['tsagent does not forward stdin to containers yet (docker run -i): the container reads an empty stdin; docker exec -i works'] : [];
+  ctx.respond.json(201, { Id: rec.Id, Warnings: warnings });
 }
 
-function listContainers(ctx: RequestContext, engine: Engine): void {
+async function withSizes(engine: Engine, rec: ContainerRecord, entry: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const rw = await dirSize(engine.paths.container(rec.Id).upper);
+  let image = 0;
+  for (const c of rec.Layers) image += (await engine.layers.meta(c))?.size ?? 0;
+  return { ...entry, SizeRw: rw, SizeRootFs: rw + image };
+}
+
+async function listContainers(ctx: RequestContext, engine: Engine): Promise<void> {
   const f = parseFilters(ctx.query.get('filters'));
   validateFilterKeys(f, CONTAINER_FILTERS);
   const all = queryBool(ctx.query, 'all');
@@ -56,7 +66,10 @@ function listContainers(ctx: RequestContext, engine: Engine): void {
     .filter((c) => containerMatches(c, f, imageMatches(c.Image)))
     .sort((a, b) => Date.parse(b.Created) - Date.parse(a.Created));
   if (limit > 0) list = list.slice(0, limit);
-  ctx.respond.json(200, list.map((c) => listEntry(c)));
+  const size = queryBool(ctx.query, 'size');
+  const out = [];
+  for (const c of list) out.push(size ? await withSizes(engine, c, listEntry(c)) : listEntry(c));
+  ctx.respond.json(200, out);
 }
 
 async function resize(ctx: RequestContext, engine: Engine): Promise<void> {

@@ -45,8 +45,8 @@ function version(engine: Engine): Record<string, unknown> {
     Platform: { Name: 'tsagent' },
     Components: [
       { Name: 'Engine', Version: AGENT_VERSION, Details: details },
-      { Name: 'runc', Version: engine.runtime.bin, Details: { GitCommit: '' } },
-      { Name: 'conmon', Version: engine.conmonBin, Details: { GitCommit: '' } },
+      { Name: engine.runtime.bin.split('/').pop() ?? 'runc', Version: engine.versions.runtime, Details: { Path: engine.runtime.bin } },
+      { Name: 'conmon', Version: engine.versions.conmon, Details: { Path: engine.conmonBin } },
     ],
     Version: AGENT_VERSION, ...details, Experimental: false,
   };

@@ -88,17 +88,22 @@ async function clearRunState(engine: Engine, id: string): Promise<void> {
  */
 export async function launch(engine: Engine, rec: ContainerRecord): Promise<ConmonResult> {
   const p = engine.paths.container(rec.Id);
+  const t0 = Date.now();
   await mkdirp(p.bundle);
   await clearRunState(engine, rec.Id);
   const rootfs = await mountRootfs(engine, rec);
+  const t1 = Date.now();
   try {
     await writeBundle(engine, rec, rootfs);
+    const t2 = Date.now();
     const result = await startConmon(engine.conmonBin, {
       id: rec.Id, cuuid: rec.Id.slice(0, 12), name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log,
       exitDir: engine.paths.exits, socketDir: engine.paths.socks, pidFile: join(p.bundle, 'pidfile'),
       conmonPidFile: join(p.bundle, 'conmon.pid'), tty: !!rec.Config.Tty, runtime: engine.runtime,
     });
+    const t3 = Date.now();
     await engine.runtime.start(rec.Id);
+    engine.log.debug('launch timings', { id: rec.Id.slice(0, 12), mountMs: t1 - t0, bundleMs: t2 - t1, createMs: t3 - t2, startMs: Date.now() - t3 });
     return result;
   } catch (e) {
     await teardownRun(engine, rec.Id).catch(() => undefined);

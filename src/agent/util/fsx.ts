@@ -56,3 +56,27 @@ export async function listDir(path: string): Promise<string[]> {
     throw e;
   }
 }
+
+/** Bytes used by regular files below `dir` (0 when missing); hard links counted once. */
+export async function dirSize(dir: string): Promise<number> {
+  const seen = new Set<number>();
+  let total = 0;
+  const walk = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await fsp.readdir(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isFile()) {
+        const st = await fsp.lstat(p).catch(() => undefined);
+        if (st && !seen.has(st.ino)) { seen.add(st.ino); total += st.size; }
+      }
+    }
+  };
+  await walk(dir);
+  return total;
+}
