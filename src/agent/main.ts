@@ -14,6 +14,7 @@ import { imageRoutes } from './api/image-routes';
 import { containerRoutes } from './api/container-routes';
 import { streamRoutes } from './api/stream-routes';
 import { execRoutes } from './api/exec-routes';
+import { pruneRoutes } from './api/prune-routes';
 
 /** Writes the pid file, refusing when another live agent owns it. */
 async function writePidfile(path: string): Promise<void> {
@@ -38,6 +39,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   watcher.start(() => void lc.poll());
   const router = new Router();
   systemRoutes(router, engine);
+  pruneRoutes(router, engine, lc);
   imageRoutes(router, engine);
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);

@@ -9,13 +9,13 @@ import { familiarString, parseReference, fullString, withDefaultTag } from '../i
 import { chainIds } from '../layers/layer-store';
 import { parseFilters, validateFilterKeys, labelsMatch } from '../containers/filters';
 
-async function imageSize(engine: Engine, img: ImageRecord): Promise<number> {
+export async function imageSize(engine: Engine, img: ImageRecord): Promise<number> {
   let size = 0;
   for (const c of chainIds(img.config.rootfs.diff_ids)) size += (await engine.layers.meta(c))?.size ?? 0;
   return size;
 }
 
-function repoTags(img: ImageRecord): string[] {
+export function repoTags(img: ImageRecord): string[] {
   return img.tags.map((t) => familiarString(parseReference(t)));
 }
 

@@ -131,7 +131,15 @@ function events(ctx: RequestContext, engine: Engine): void {
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
   ];
   for (const [e, h] of handlers) engine.events.on(e, h);
-  ctx.onClose(() => { for (const [e, h] of handlers) engine.events.off(e, h); });
+  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); };
+  ctx.onClose(stop);
+  // No history is kept: `until` only bounds how long the stream stays open.
+  const until = ctx.query.get('until');
+  const untilNs = until ? parseTimestampNs(until) : undefined;
+  if (untilNs !== undefined) {
+    const ms = Math.max(0, Number(untilNs / 1000000n) - Date.now());
+    setTimeout(() => { stop(); out.end(); }, Math.min(ms, 2 ** 31 - 1)).unref();
+  }
 }
 
 export function streamRoutes(router: Router, engine: Engine): void {

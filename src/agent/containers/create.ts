@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { RunConfig } from '../images/image-config';
 import type { ImageRecord } from '../images/image-store';
 import { badRequest, notFound } from '../http/api-error';
@@ -70,7 +71,8 @@ export function buildRecord(id: string, name: string, body: CreateBody, image: I
   const config = mergeRunConfig(user, image.config.config ?? {});
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw badRequest('no command specified');
-  config.Hostname = user.Hostname || id.slice(0, 12);
+  const hostConfig = normalizeHostConfig(hc);
+  config.Hostname = user.Hostname || (hostConfig.NetworkMode === 'host' ? hostname() : id.slice(0, 12));
   config.Domainname = user.Domainname ?? '';
   config.Image = body.Image;
   return {
@@ -80,7 +82,7 @@ export function buildRecord(id: string, name: string, body: CreateBody, image: I
     Path: argv[0],
     Args: argv.slice(1),
     Config: config,
-    HostConfig: normalizeHostConfig(hc),
+    HostConfig: hostConfig,
     Image: image.id,
     Layers: layers,
     State: initialState(),

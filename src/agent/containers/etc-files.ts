@@ -39,15 +39,19 @@ export function resolvConf(hostText: string, dns: string[], search: string[], op
   return `${out.join('\n')}\n`;
 }
 
+/** Writes the container's hostname, hosts and resolv.conf files (host networking starts from the host's hosts file). */
 export async function writeEtcFiles(
   containerDir: string,
   hostname: string,
-  opts: { extraHosts: string[]; dns: string[]; dnsSearch: string[]; dnsOptions: string[] },
+  opts: { extraHosts: string[]; dns: string[]; dnsSearch: string[]; dnsOptions: string[]; hostNetwork?: boolean },
 ): Promise<EtcPaths> {
   const p = etcPaths(containerDir);
   const hostResolv = await fsp.readFile('/etc/resolv.conf', 'utf8').catch(() => '');
   await atomicWrite(p.hostname, `${hostname}\n`, 0o644);
-  await atomicWrite(p.hosts, hostsFile(opts.extraHosts), 0o644);
+  const hosts = opts.hostNetwork
+    ? `${(await fsp.readFile('/etc/hosts', 'utf8').catch(() => '127.0.0.1\tlocalhost\n')).replace(/\n?$/, '\n')}${hostsFile(opts.extraHosts).split('\n').slice(6).join('\n')}`
+    : hostsFile(opts.extraHosts);
+  await atomicWrite(p.hosts, hosts, 0o644);
   await atomicWrite(p.resolvConf, resolvConf(hostResolv, opts.dns, opts.dnsSearch, opts.dnsOptions), 0o644);
   return p;
 }

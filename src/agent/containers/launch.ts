@@ -11,6 +11,7 @@ import { writeEtcFiles } from './etc-files';
 import { generateSpec, type SpecMount } from './spec';
 import { startConmon, type ConmonResult } from '../runtime/conmon';
 import { removeCgroup } from '../runtime/cgroups';
+import { hostCapabilities } from '../runtime/host-caps';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -51,9 +52,9 @@ async function ensureCwd(rootfs: string, cwd: string): Promise<void> {
 async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string): Promise<void> {
   const p = engine.paths.container(rec.Id);
   const hc = rec.HostConfig;
-  const host = hc.NetworkMode === 'host' && !rec.Config.Hostname ? osHostname() : rec.Config.Hostname ?? rec.Id.slice(0, 12);
+  const host = rec.Config.Hostname || (hc.NetworkMode === 'host' ? osHostname() : rec.Id.slice(0, 12));
   const etc = await writeEtcFiles(p.dir, host, {
-    extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [],
+    extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], hostNetwork: hc.NetworkMode === 'host',
   });
   const user = await resolveUser(rootfs, rec.Config.User ?? '');
   await ensureCwd(rootfs, rec.Config.WorkingDir ?? '');
@@ -61,7 +62,7 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string)
     id: rec.Id, hostname: host, rootfs, args: [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
     cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
     cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge',
-    privileged: !!hc.Privileged, capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
+    privileged: !!hc.Privileged, availableCaps: hostCapabilities(), capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
     mounts: userMounts(rec),
     resources: {
       memory: hc.Memory, memorySwap: hc.MemorySwap, cpuShares: hc.CpuShares,

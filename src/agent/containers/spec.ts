@@ -32,6 +32,8 @@ export interface SpecInput {
   /** "host" shares the host's network namespace; anything else gets a new one (only lo for now). */
   networkMode: string;
   privileged: boolean;
+  /** Capabilities the engine itself holds (its bounding set); "all" means these. */
+  availableCaps?: readonly string[];
   capAdd: string[];
   capDrop: string[];
   readonlyRootfs: boolean;
@@ -74,15 +76,26 @@ export function normalizeCap(c: string): string {
   return u === 'ALL' || u.startsWith('CAP_') ? u : `CAP_${u}`;
 }
 
-/** The capability set after --cap-add/--cap-drop, as dockerd computes it. Throws on unknown names. */
-export function capabilities(privileged: boolean, add: string[], drop: string[]): string[] {
-  if (privileged) return [...ALL_CAPS];
+/**
+ * The capability set after --cap-add/--cap-drop, as dockerd computes it. "All" (privileged,
+ * `--cap-add ALL`) means every capability in `available` (the agent's bounding set: a
+ * container cannot get more than its engine has). Throws on unknown names.
+ */
+export function capabilities(privileged: boolean, add: string[], drop: string[], available: readonly string[] = ALL_CAPS): string[] {
+  const all = ALL_CAPS.filter((c) => available.includes(c));
+  if (privileged) return all;
   const a = add.map(normalizeCap);
   const d = drop.map(normalizeCap);
   for (const c of [...a, ...d]) if (c !== 'ALL' && !ALL_CAPS.includes(c)) throw new Error(`unknown capability: "${c}"`);
   let caps = d.includes('ALL') ? [] : DEFAULT_CAPS.filter((c) => !d.includes(c));
-  caps = a.includes('ALL') ? [...ALL_CAPS] : [...caps, ...a.filter((c) => !caps.includes(c))];
+  caps = a.includes('ALL') ? all : [...caps, ...a.filter((c) => !caps.includes(c))];
   return caps;
+}
+
+/** Capability names in a /proc/<pid>/status CapBnd mask. */
+export function capsFromMask(hexMask: string): string[] {
+  const mask = BigInt(`0x${hexMask.trim()}`);
+  return ALL_CAPS.filter((_, i) => (mask >> BigInt(i)) & 1n);
 }
 
 interface DeviceRule { allow: boolean; access: string; type?: string; major?: number; minor?: number }
@@ -142,7 +155,7 @@ export function containerEnv(env: string[], hostname: string, tty: boolean): str
 
 /** The OCI runtime spec for one container. */
 export function generateSpec(input: SpecInput): Record<string, unknown> {
-  const caps = capabilities(input.privileged, input.capAdd, input.capDrop);
+  const caps = capabilities(input.privileged, input.capAdd, input.capDrop, input.availableCaps);
   const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
   if (input.networkMode !== 'host') namespaces.push({ type: 'network' });
   return {

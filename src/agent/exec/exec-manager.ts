@@ -10,6 +10,7 @@ import { atomicWriteJson } from '../util/fsx';
 import { resolveUser } from '../containers/user';
 import { capabilities, containerEnv } from '../containers/spec';
 import { frame } from '../logs/mux';
+import { hostCapabilities } from '../runtime/host-caps';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -80,7 +81,7 @@ export class ExecManager {
     const rec = this.engine.containers.get(s.containerId);
     const rootfs = this.engine.paths.container(rec.Id).merged;
     const user = await resolveUser(rootfs, s.config.User || rec.Config.User || '');
-    const caps = capabilities(!!(s.config.Privileged || rec.HostConfig.Privileged), rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? []);
+    const caps = capabilities(!!(s.config.Privileged || rec.HostConfig.Privileged), rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], hostCapabilities());
     const env = containerEnv([...(rec.Config.Env ?? []), ...(s.config.Env ?? [])], rec.Config.Hostname ?? rec.Id.slice(0, 12), false);
     const spec = {
       terminal: false,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateSpec, capabilities, containerEnv, DEFAULT_CAPS, MASKED_PATHS, READONLY_PATHS, DEFAULT_PATH, type SpecInput } from '../../../src/agent/containers/spec';
+import { generateSpec, capabilities, capsFromMask, containerEnv, DEFAULT_CAPS, MASKED_PATHS, READONLY_PATHS, DEFAULT_PATH, type SpecInput } from '../../../src/agent/containers/spec';
 
 const ID = 'a'.repeat(64);
 
@@ -89,4 +89,13 @@ test('resources, user, read-only root, extra mounts', () => {
   assert.deepEqual(s.process.user.additionalGids, [5]);
   assert.equal(s.root.readonly, true);
   assert.equal(s.mounts[s.mounts.length - 1].destination, '/data');
+});
+
+test('"all" capabilities are limited to what the engine holds', () => {
+  const available = capsFromMask('1fffeffffff');
+  assert.ok(!available.includes('CAP_SYS_RESOURCE'));
+  assert.equal(available.length, 40);
+  assert.ok(!capabilities(true, [], [], available).includes('CAP_SYS_RESOURCE'));
+  assert.ok(!capabilities(false, ['ALL'], [], available).includes('CAP_SYS_RESOURCE'));
+  assert.deepEqual(capsFromMask('5'), ['CAP_CHOWN', 'CAP_DAC_READ_SEARCH']);
 });
