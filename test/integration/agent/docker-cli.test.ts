@@ -2,7 +2,9 @@
 // ps, inspect, stop, rm, rmi — real runc containers under conmon.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { AgentHarness, cgroupChildren, mountsUnder } from './harness';
 
@@ -48,6 +50,17 @@ test('docker import stores a layer and an image', async () => {
   assert.equal(changed.code, 0, changed.stderr);
   assert.equal((await h.docker(['run', '--rm', 'bb-cmd:v2'])).stdout, 'from-cmd\n');
   assert.equal((await h.docker(['run', '--rm', 'bb-cmd:v2', 'sh', '-c', 'echo $GREETING'])).stdout, 'hi\n');
+  const configHex = id.slice(7);
+  const configBytes = readFileSync(join(h.dataRoot, 'images', 'configs', `${configHex}.json`));
+  assert.equal(createHash('sha256').update(configBytes).digest('hex'), configHex, 'image ID = sha256 of its config');
+  assert.deepEqual(JSON.parse(configBytes.toString()).rootfs.diff_ids, inspect.RootFS.Layers);
+  const blob = readFileSync(join(h.dataRoot, 'content', 'sha256', inspect.RootFS.Layers[0].slice(7)));
+  assert.equal(`sha256:${createHash('sha256').update(blob).digest('hex')}`, inspect.RootFS.Layers[0], 'diff ID = sha256 of the uncompressed tar');
+  const gz = await h.docker(['import', '-', 'bb-gz'], { input: gzipSync(blob) });
+  assert.equal(gz.code, 0, gz.stderr);
+  assert.deepEqual(JSON.parse((await h.docker(['image', 'inspect', 'bb-gz'])).stdout)[0].RootFS.Layers, inspect.RootFS.Layers, 'gzip\'d: same diff ID');
+  assert.equal((await h.docker(['rmi', 'bb-gz'])).code, 0);
+  assert.ok(existsSync(layerDir), 'the shared layer stays while bb uses it');
   const notTar = await h.docker(['import', '-', 'junk'], { input: 'this is not a tar archive'.repeat(100) });
   assert.notEqual(notTar.code, 0);
   assert.match(notTar.stderr, /invalid layer archive/);
@@ -84,16 +97,20 @@ test('exit codes, stderr, and a missing command', async () => {
 });
 
 test('a detached container: logs, exec, ps, inspect, stop, start, rm -f', async () => {
-  const d = await h.docker(['run', '-d', '--name', 'w', '--label', 'role=worker', 'bb', 'sh', '-c', 'echo started; echo warn >&2; exec sleep 1000']);
+  const d = await h.docker(['run', '-d', '--name', 'w', '--label', 'role=worker', 'bb', 'sh', '-c', 'echo started; sleep 0.2; echo warn >&2; exec sleep 1000']);
   assert.equal(d.code, 0, d.stderr);
   const id = d.stdout.trim();
   assert.match(id, /^[0-9a-f]{64}$/);
-  await waitFor(async () => (await h.docker(['logs', 'w'])).stdout === 'started\n');
+  await waitFor(async () => (await h.docker(['logs', 'w'])).stderr === 'warn\n');
   const logs = await h.docker(['logs', 'w']);
   assert.equal(logs.stdout, 'started\n');
   assert.equal(logs.stderr, 'warn\n');
   const ts = await h.docker(['logs', '-t', '--tail', '1', 'w']);
   assert.match(ts.stdout + ts.stderr, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z (started|warn)\n$/);
+  const tail = await h.docker(['logs', '--tail', '1', 'w']);
+  assert.equal(tail.stdout + tail.stderr, 'warn\n', 'tail counts records across both streams');
+  assert.equal((await h.docker(['logs', '--since', '2000-01-01T00:00:00Z', '--until', '2000-01-02T00:00:00Z', 'w'])).stdout, '');
+  assert.equal((await h.docker(['logs', '--since', '2000-01-01T00:00:00Z', 'w'])).stdout, 'started\n');
   const exec = await h.docker(['exec', 'w', 'echo', 'hi']);
   assert.equal(exec.code, 0, exec.stderr);
   assert.equal(exec.stdout, 'hi\n');
@@ -124,7 +141,8 @@ test('a detached container: logs, exec, ps, inspect, stop, start, rm -f', async 
   assert.equal((await h.docker(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}}', 'w'])).stdout.trim(), 'exited 137');
   assert.deepEqual(cgroupChildren(h.cgroupParent), [], 'cgroups go with the run');
   assert.equal((await h.docker(['start', 'w'])).code, 0);
-  await waitFor(async () => (await h.docker(['logs', 'w'])).stdout === 'started\nstarted\n');
+  await waitFor(async () => (await h.docker(['logs', 'w'])).stderr === 'warn\nwarn\n');
+  assert.equal((await h.docker(['logs', 'w'])).stdout, 'started\nstarted\n', 'logs accumulate across runs');
   const rm = await h.docker(['rm', 'w']);
   assert.notEqual(rm.code, 0);
   assert.match(rm.stderr, /container is running/);
