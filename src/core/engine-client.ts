@@ -1,4 +1,5 @@
 import { request } from 'node:https';
+import { isIP } from 'node:net';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MACHINE_FILES } from './machine';
@@ -36,7 +37,7 @@ export function engineRequest(
 ): Promise<EngineResponse> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host, port, method, path, ca: tls.ca, cert: tls.cert, key: tls.key, servername: host, timeout: timeoutMs, agent: false },
+      { host, port, method, path, ca: tls.ca, cert: tls.cert, key: tls.key, servername: isIP(host) ? undefined : host, timeout: timeoutMs, agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

@@ -44,7 +44,7 @@ test('foundation: create, docker over mutual TLS, stop/start, rm', async (t) => 
     assert.equal(dockerEnv.DOCKER_TLS_VERIFY, '1');
     assert.match(dockerEnv.DOCKER_HOST ?? '', /^tcp:\/\/\d+\.\d+\.\d+\.\d+:2376$/);
     assert.equal(dockerEnv.DOCKER_CERT_PATH, join(store, 'machines', name));
-    assert.match(r.stdout, new RegExp(`# eval \\$\\(.*env ${name}\\)`));
+    assert.match(r.stdout, new RegExp(`# eval \\$\\(tsmachine env (--shell bash )?${name}\\)`));
   });
 
   await t.test('docker version reaches tsagent', async () => {
