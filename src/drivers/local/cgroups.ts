@@ -74,17 +74,43 @@ async function delegateV2(api: LocalHostApi, dir: string): Promise<void> {
   }
 }
 
+/** Where the machine lives in the host's cgroups, and how its wrapper process joins them. */
+export interface MachineCgroups {
+  /** `<hierarchy>/tsmachine/<id>` in every hierarchy: the machine's cgroups (limits, accounting). */
+  dirs: string[];
+  /** Where the host-side wrapper (`unshare`, PID 1's parent) goes. */
+  wrapperDirs: string[];
+  /**
+   * Pure cgroup v2 only: the cgroup PID 1 enters before it unshares the cgroup namespace itself.
+   * The wrapper sits in the `wrapper` leaf instead, because a v2 cgroup that hands controllers to
+   * its children (the engine's containers) may hold no process of its own.
+   */
+  enterBeforeCgroupns?: string;
+}
+
+/** True when /sys/fs/cgroup itself is the unified (v2) hierarchy. */
+export function isPureV2(hs: CgroupHierarchy[]): boolean {
+  return hs.length === 1 && hs[0].version === 2 && hs[0].mountPoint === '/sys/fs/cgroup';
+}
+
+/** The layout of a machine's cgroups on this host (pure). */
+export function machineCgroupLayout(hs: CgroupHierarchy[], id: string): MachineCgroups {
+  const dirs = hs.map((h) => `${h.mountPoint}/tsmachine/${id}`);
+  if (isPureV2(hs)) return { dirs, wrapperDirs: [`${dirs[0]}/wrapper`], enterBeforeCgroupns: dirs[0] };
+  return { dirs, wrapperDirs: dirs };
+}
+
 /**
- * Makes `<hierarchy>/tsmachine/<id>` in every hierarchy and writes the limits. Returns the
- * folders (the machine's wrapper joins each before unsharing its cgroup namespace). Idempotent.
+ * Makes `<hierarchy>/tsmachine/<id>` in every hierarchy (plus the wrapper leaf on pure v2) and
+ * writes the limits. Idempotent.
  */
-export async function createMachineCgroups(api: LocalHostApi, id: string, limits: CgroupLimits): Promise<string[]> {
+export async function createMachineCgroups(api: LocalHostApi, id: string, limits: CgroupLimits): Promise<MachineCgroups> {
   const hs = cgroupHierarchies(await api.mounts());
   if (hs.length === 0) throw new TsmError('CREATE_FAILED', 'no cgroup hierarchy is mounted under /sys/fs/cgroup', { suggestion: 'mount the cgroup filesystems (cgroup2 on /sys/fs/cgroup)' });
-  const dirs: string[] = [];
-  for (const h of hs) {
+  const layout = machineCgroupLayout(hs, id);
+  for (const [i, h] of hs.entries()) {
     const parent = `${h.mountPoint}/tsmachine`;
-    const dir = `${parent}/${id}`;
+    const dir = layout.dirs[i];
     if (h.version === 2) await delegateV2(api, h.mountPoint);
     await api.mkdirp(dir);
     if (h.version === 2) await delegateV2(api, parent);
@@ -95,9 +121,9 @@ export async function createMachineCgroups(api: LocalHostApi, id: string, limits
     for (const [file, value] of limitFiles(h, limits, h.version === 2 ? await controllersV2(api, dir) : [])) {
       await api.writeFile(`${dir}/${file}`, value);
     }
-    dirs.push(dir);
   }
-  return dirs;
+  for (const d of layout.wrapperDirs) await api.mkdirp(d);
+  return layout;
 }
 
 /** PIDs in `dir` and every cgroup below it (empty when the folder is gone). */

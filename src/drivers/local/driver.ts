@@ -6,7 +6,7 @@ import type { Driver, DriverContext, MachineState, SshEndpoint } from '../driver
 import { TsmError } from '../../core/errors';
 import { step } from '../../core/progress';
 import type { LocalHostApi } from './api';
-import { cgroupHierarchies, cgroupPids, createMachineCgroups, removeCgroups } from './cgroups';
+import { cgroupHierarchies, cgroupPids, createMachineCgroups, machineCgroupLayout, removeCgroups, type MachineCgroups } from './cgroups';
 import { ID_LENGTH, namesFor, type LocalConfig } from './config';
 import { HOST_STATE_DIR } from './host-lock';
 import { renderInitScript, renderStartScript } from './init-script';
@@ -86,9 +86,9 @@ export class LocalDriver implements Driver {
     await step(p, 'network', `network for ${this.ctx.name}`, () => this.ensureNetwork());
     const programs = await findPrograms(this.api, []);
     await this.killStragglers();
-    const cgroupDirs = await this.ensureCgroups();
+    const cgroups = await this.ensureCgroups();
     const pid = await step(p, 'boot', `boot ${this.ctx.name}`, async () => {
-      const startScript = await this.writeScripts(programs, cgroupDirs);
+      const startScript = await this.writeScripts(programs, cgroups);
       return launchMachine(this.api, { startScript, logPath: this.logPath, what: label });
     });
     this.c.pid = pid.pid;
@@ -124,14 +124,14 @@ export class LocalDriver implements Driver {
     }
   }
 
-  private async ensureCgroups(): Promise<string[]> {
-    const planned = cgroupHierarchies(await this.api.mounts()).map((h) => `${h.mountPoint}/${namesFor(this.c.id!).cgroup}`);
+  private async ensureCgroups(): Promise<MachineCgroups> {
+    const planned = machineCgroupLayout(cgroupHierarchies(await this.api.mounts()), this.c.id!).dirs;
     this.c.resources.cgroups = [...new Set([...(this.c.resources.cgroups ?? []), ...planned])];
     await this.ctx.save();
     return createMachineCgroups(this.api, this.c.id!, { memoryMb: this.c.memoryMb, cpus: this.c.cpus });
   }
 
-  private async writeScripts(programs: Awaited<ReturnType<typeof findPrograms>>, cgroupDirs: string[]): Promise<string> {
+  private async writeScripts(programs: Awaited<ReturnType<typeof findPrograms>>, cgroups: MachineCgroups): Promise<string> {
     await fs.mkdir(this.localDir, { recursive: true, mode: 0o700 });
     const init = renderInitScript({
       name: this.ctx.name,
@@ -142,8 +142,17 @@ export class LocalDriver implements Driver {
       tini: programs.tini,
       sshd: programs.sshd,
       graceSeconds: GRACE_SECONDS,
+      enterBeforeCgroupns: cgroups.enterBeforeCgroupns,
+      unshare: programs.unshare,
     });
-    const start = renderStartScript({ localDir: this.localDir, netnsPath: `/run/netns/${namesFor(this.c.id!).netns}`, cgroupDirs, nsenter: programs.nsenter, unshare: programs.unshare });
+    const start = renderStartScript({
+      localDir: this.localDir,
+      netnsPath: `/run/netns/${namesFor(this.c.id!).netns}`,
+      cgroupDirs: cgroups.wrapperDirs,
+      cgroupns: !cgroups.enterBeforeCgroupns,
+      nsenter: programs.nsenter,
+      unshare: programs.unshare,
+    });
     await fs.writeFile(join(this.localDir, 'init.sh'), init, { mode: 0o700 });
     await fs.writeFile(join(this.localDir, 'start.sh'), start, { mode: 0o700 });
     return join(this.localDir, 'start.sh');

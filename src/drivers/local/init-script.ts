@@ -26,12 +26,18 @@ export interface InitParams {
   sshd: string;
   /** Seconds processes get after SIGTERM when the machine stops. */
   graceSeconds: number;
+  /** Pure cgroup v2: the cgroup PID 1 joins before unsharing the cgroup namespace (see cgroups.ts). */
+  enterBeforeCgroupns?: string;
+  unshare: string;
 }
 
 export interface StartParams {
   localDir: string;
   netnsPath: string;
+  /** Cgroups the wrapper joins (the machine's own, or its wrapper leaf on pure v2). */
   cgroupDirs: string[];
+  /** Unshare the cgroup namespace here (false on pure v2: PID 1 does it after moving itself). */
+  cgroupns: boolean;
   nsenter: string;
   unshare: string;
 }
@@ -54,7 +60,7 @@ export function renderStartScript(p: StartParams): string {
     '# tsmachine local machine wrapper (generated): join the cgroups, enter the netns, unshare the rest.',
     'set -e',
     `for d in ${p.cgroupDirs.map(shq).join(' ')}; do echo $$ > "$d/cgroup.procs"; done`,
-    `exec ${shq(p.nsenter)} --net=${shq(p.netnsPath)} ${shq(p.unshare)} --mount --uts --ipc --pid --cgroup --fork --kill-child --propagation private /bin/sh ${shq(`${p.localDir}/init.sh`)} boot`,
+    `exec ${shq(p.nsenter)} --net=${shq(p.netnsPath)} ${shq(p.unshare)} --mount --uts --ipc --pid${p.cgroupns ? ' --cgroup' : ''} --fork --kill-child --propagation private /bin/sh ${shq(`${p.localDir}/init.sh`)} boot`,
     '',
   ].join('\n');
 }
@@ -71,6 +77,8 @@ export function renderInitScript(p: InitParams): string {
     `KEY=${shq(p.sshPublicKey.trim())}`,
     `TINI=${shq(p.tini)}`,
     `SSHD=${shq(p.sshd)}`,
+    `UNSHARE=${shq(p.unshare)}`,
+    `CGROUP_ENTER=${shq(p.enterBeforeCgroupns ?? '')}`,
     `GRACE=${Math.max(1, Math.floor(p.graceSeconds))}`,
     `DATA_DIRS=${shq(DATA_DIRS.join(' '))}`,
     `HOOKS=${shq(BOOT_HOOK_DIR)}`,
@@ -131,6 +139,8 @@ devices() {
 cgroups() {
   C="$R/sys/fs/cgroup"
   if grep -q ' /sys/fs/cgroup cgroup2 ' /proc/self/mounts; then
+    # The namespace root is tsmachine/<id>; its processes move to the init leaf so that it can
+    # hand its controllers down (the wrapper already sits in the wrapper leaf).
     mount -t cgroup2 tsm-cgroup "$C"
     mkdir -p "$C/init"
     echo 0 > "$C/init/cgroup.procs"
@@ -186,8 +196,16 @@ pivot() {
   rmdir /run/.oldroot
 }
 
+enter_cgroupns() {
+  # Pure cgroup v2: join the machine's cgroup, then make it the root of a new cgroup namespace.
+  echo 0 > "$CGROUP_ENTER/cgroup.procs"
+  export TSM_IN_CGROUPNS=1
+  exec "$UNSHARE" --cgroup /bin/sh "$MDIR/init.sh" boot
+}
+
 boot() {
   set -e
+  if [ -n "$CGROUP_ENTER" ] && [ -z "${DL}TSM_IN_CGROUPNS:-}" ]; then enter_cgroupns; fi
   mkdir -p "$MDIR/upper" "$MDIR/work" "$R"
   if [ ! -e "$MDIR/first-boot-done" ]; then first_boot_upper; fi
   mount -t overlay tsmachine -o "lowerdir=/,upperdir=$MDIR/upper,workdir=$MDIR/work" "$R"

@@ -146,7 +146,10 @@ export class LocalNetwork {
   }
 
   async ensureNetns(netns: string): Promise<void> {
-    if (!(await this.netnsExists(netns))) await this.api.ip(['netns', 'add', netns]);
+    if (await this.netnsExists(netns)) return;
+    // After a host reboot /run/netns may keep the file (when /run is not a tmpfs) without the mount.
+    await this.api.rmTree(`/run/netns/${netns}`);
+    await this.api.ip(['netns', 'add', netns]);
   }
 
   /** Deletes the veth and the netns; resolves when they are already gone. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMounts, parseProcStat } from '../../../src/drivers/local/api';
-import { cgroupHierarchies, limitFiles, missingControllers } from '../../../src/drivers/local/cgroups';
+import { cgroupHierarchies, limitFiles, machineCgroupLayout, missingControllers } from '../../../src/drivers/local/cgroups';
 
 const hybrid = parseMounts([
   'proc /proc proc rw,nosuid 0 0',
@@ -48,4 +48,15 @@ test('/proc/<pid>/stat: command names with spaces and parentheses', () => {
 
 test('mount table: octal escapes in paths', () => {
   assert.equal(parseMounts('/dev/vda /mnt/with\\040space ext4 rw 0 0')[0].target, '/mnt/with space');
+});
+
+test('layout: v1/hybrid puts the wrapper in the machine cgroups; pure v2 in a wrapper leaf', () => {
+  const hybridLayout = machineCgroupLayout(cgroupHierarchies(hybrid), 'abc');
+  assert.deepEqual(hybridLayout.dirs, [
+    '/sys/fs/cgroup/cpu,cpuacct/tsmachine/abc', '/sys/fs/cgroup/memory/tsmachine/abc', '/sys/fs/cgroup/systemd/tsmachine/abc', '/sys/fs/cgroup/unified/tsmachine/abc',
+  ]);
+  assert.deepEqual(hybridLayout.wrapperDirs, hybridLayout.dirs);
+  assert.equal(hybridLayout.enterBeforeCgroupns, undefined);
+  const v2 = machineCgroupLayout(cgroupHierarchies(parseMounts('cgroup2 /sys/fs/cgroup cgroup2 rw 0 0')), 'abc');
+  assert.deepEqual(v2, { dirs: ['/sys/fs/cgroup/tsmachine/abc'], wrapperDirs: ['/sys/fs/cgroup/tsmachine/abc/wrapper'], enterBeforeCgroupns: '/sys/fs/cgroup/tsmachine/abc' });
 });

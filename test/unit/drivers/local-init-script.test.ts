@@ -13,6 +13,7 @@ const params: InitParams = {
   tini: '/usr/bin/tini',
   sshd: '/usr/sbin/sshd',
   graceSeconds: 8,
+  unshare: '/usr/bin/unshare',
 };
 
 test('shq quotes anything for sh', () => {
@@ -53,10 +54,21 @@ test('init.sh: first boot starts from fresh homes and host keys; hooks run from 
 });
 
 test('start.sh joins every cgroup, then nsenter + unshare with all namespaces', () => {
-  const s = renderStartScript({ localDir: '/m/local', netnsPath: '/run/netns/tsm-abc', cgroupDirs: ['/sys/fs/cgroup/memory/tsmachine/abc', '/sys/fs/cgroup/unified/tsmachine/abc'], nsenter: '/usr/bin/nsenter', unshare: '/usr/bin/unshare' });
+  const s = renderStartScript({ localDir: '/m/local', netnsPath: '/run/netns/tsm-abc', cgroupDirs: ['/sys/fs/cgroup/memory/tsmachine/abc', '/sys/fs/cgroup/unified/tsmachine/abc'], cgroupns: true, nsenter: '/usr/bin/nsenter', unshare: '/usr/bin/unshare' });
   execFileSync('sh', ['-n'], { input: s });
   assert.match(s, /for d in '\/sys\/fs\/cgroup\/memory\/tsmachine\/abc' '\/sys\/fs\/cgroup\/unified\/tsmachine\/abc'; do echo \$\$ > "\$d\/cgroup.procs"; done/);
   assert.match(s, /exec '\/usr\/bin\/nsenter' --net='\/run\/netns\/tsm-abc' '\/usr\/bin\/unshare' --mount --uts --ipc --pid --cgroup --fork --kill-child --propagation private \/bin\/sh '\/m\/local\/init.sh' boot/);
+});
+
+test('pure cgroup v2: the wrapper stays in its leaf, PID 1 enters the machine cgroup and unshares the cgroup namespace itself', () => {
+  const start = renderStartScript({ localDir: '/m/local', netnsPath: '/run/netns/tsm-abc', cgroupDirs: ['/sys/fs/cgroup/tsmachine/abc/wrapper'], cgroupns: false, nsenter: 'nsenter', unshare: 'unshare' });
+  assert.match(start, /'unshare' --mount --uts --ipc --pid --fork/);
+  assert.doesNotMatch(start, /--cgroup/);
+  const init = renderInitScript({ ...params, enterBeforeCgroupns: '/sys/fs/cgroup/tsmachine/abc' });
+  execFileSync('sh', ['-n'], { input: init });
+  assert.match(init, /CGROUP_ENTER='\/sys\/fs\/cgroup\/tsmachine\/abc'/);
+  assert.match(init, /exec "\$UNSHARE" --cgroup \/bin\/sh "\$MDIR\/init.sh" boot/);
+  assert.match(renderInitScript(params), /CGROUP_ENTER=''/);
 });
 
 test('hidden paths: the store and tsmachine state, never a system folder', () => {
