@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Driver, DriverContext, MachineState, SshEndpoint } from '../driver';
-import { TsmError } from '../../core/errors';
+import { TsmError, type Problem } from '../../core/errors';
 import { step } from '../../core/progress';
 import type { LocalHostApi } from './api';
 import { cgroupHierarchies, cgroupPids, createMachineCgroups, machineCgroupLayout, removeCgroups, type MachineCgroups } from './cgroups';
@@ -84,7 +84,11 @@ export class LocalDriver implements Driver {
     const label = `${what} local machine "${this.ctx.name}"`;
     const p = this.ctx.progress;
     await step(p, 'network', `network for ${this.ctx.name}`, () => this.ensureNetwork());
-    const programs = await findPrograms(this.api, []);
+    const missing: Problem[] = [];
+    const programs = await findPrograms(this.api, missing);
+    if (missing.length > 0) {
+      throw new TsmError('DRIVER_ERROR', `${label}: ${missing.map((m) => m.message).join(', ')}`, { suggestion: missing[0].suggestion, problems: missing });
+    }
     await this.killStragglers();
     const cgroups = await this.ensureCgroups();
     const pid = await step(p, 'boot', `boot ${this.ctx.name}`, async () => {

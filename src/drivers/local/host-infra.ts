@@ -12,7 +12,7 @@ import { LocalNetwork } from './network';
 export async function removeUnusedBridge(api: LocalHostApi, bridge: string, stateDir = HOST_STATE_DIR): Promise<boolean> {
   const leases = new IpAllocator(stateDir);
   return leases.withLock(async () => {
-    if ((await leases.read()).some((l) => l.bridge === bridge)) return false;
+    if ((await leases.live()).some((l) => l.bridge === bridge)) return false;
     await new LocalNetwork(api).removeBridge(bridge);
     return true;
   });

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import { TsmError } from '../../core/errors';
 import { formatIpv4, machineRange, parseCidr, parseIpv4, type Ipv4Subnet } from './ipv4';
@@ -27,7 +27,14 @@ interface LeaseFile {
  * lock itself; `locked*` variants are for callers that already hold it.
  */
 export class IpAllocator {
-  constructor(readonly stateDir: string) {}
+  /**
+   * @param isStale tells a lease nobody can ever release: by default, its machine folder and its
+   *   netns are both gone (the store was deleted by hand). Stale leases are dropped when found.
+   */
+  constructor(
+    readonly stateDir: string,
+    private readonly isStale: (l: Lease) => boolean = (l) => !existsSync(l.dir) && !existsSync(`/run/netns/tsm-${l.id}`),
+  ) {}
 
   get lockPath(): string {
     return join(this.stateDir, 'lock');
@@ -35,6 +42,11 @@ export class IpAllocator {
 
   private get filePath(): string {
     return join(this.stateDir, 'leases.json');
+  }
+
+  /** Leases in force (stale ones left out). */
+  async live(): Promise<Lease[]> {
+    return (await this.read()).filter((l) => !this.isStale(l));
   }
 
   async read(): Promise<Lease[]> {
@@ -72,7 +84,7 @@ export class IpAllocator {
    */
   async lockedAllocate(bridge: string, subnet: string, holder: Omit<Lease, 'bridge' | 'ip' | 'at'>, want?: string): Promise<string> {
     const net = parseCidr(subnet) as Ipv4Subnet;
-    const leases = await this.read();
+    const leases = await this.live();
     const mine = leases.find((l) => l.id === holder.id && l.bridge === bridge);
     if (mine) return mine.ip;
     const used = new Set(leases.filter((l) => l.bridge === bridge).map((l) => parseIpv4(l.ip)));

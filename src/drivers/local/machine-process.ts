@@ -78,6 +78,7 @@ export async function waitForSsh(
 ): Promise<void> {
   const deadline = Date.now() + o.timeoutMs;
   for (;;) {
+    if (o.signal?.aborted) throw new TsmError('ABORTED', `${o.what}: interrupted`, { cause: o.signal.reason });
     if (await api.tcpProbe(o.ip, 22, 250)) return;
     if (!(await isAlive(api, o.pid))) {
       throw new TsmError('DRIVER_ERROR', `${o.what}: the machine stopped while booting:\n${await logTail(o.logPath)}`, { suggestion: `see ${o.logPath}` });

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { hostExec } from '../../../src/core/exec';
 import { isTsmError } from '../../../src/core/errors';
-import { definition, realLocalApi, removeUnusedBridge, type LocalConfig } from '../../../src/drivers/local';
+import { definition, LocalDriver, realLocalApi, removeUnusedBridge, type LocalConfig } from '../../../src/drivers/local';
 import type { Driver } from '../../../src/drivers/driver';
 import { makeDriverContext, type TestDriverContext } from '../../helpers/driver-context';
 import { hostSnapshot, leaked } from '../../helpers/host-snapshot';
@@ -172,6 +172,32 @@ describe('local driver (real machines)', { skip, concurrency: false }, () => {
     const c = machine('gamma-3', { 'local-bridge': 'tsmcollide0', 'local-subnet': '10.213.0.0/25' });
     await assert.rejects(c.driver.preCreateCheck(), (e: unknown) => isTsmError(e, 'PRECREATE_FAILED') && e.problems.some((p) => p.field === '--local-subnet'));
     assert.equal(existsSync('/sys/class/net/tsmcollide0'), false);
+  });
+
+  test('a boot that fails is reported with the console log; remove cleans up after it', async () => {
+    const m = machine('broken-4');
+    const brokenTini = { ...api, which: async (p: string) => (p.startsWith('tini') ? '/nonexistent/tini' : api.which(p)) };
+    m.driver = new LocalDriver(m.ctx, { api: brokenTini });
+    await assert.rejects(m.driver.create(), (e: unknown) => isTsmError(e, 'DRIVER_ERROR') && /\/nonexistent\/tini/.test(e.message));
+    assert.equal(await m.driver.state(), 'Stopped');
+    assert.ok(m.ctx.config.resources.netns && m.ctx.config.resources.lease, 'resources were recorded as they were made');
+    await m.driver.remove();
+    assert.deepEqual(m.ctx.config.resources, {});
+  });
+
+  test('an interrupted create is rolled back by remove', async () => {
+    const abort = new AbortController();
+    const { config } = definition.configFromFlags({});
+    const ctx = makeDriverContext({ name: 'aborted-5', config, storePath: store, signal: abort.signal, progress: (e) => {
+      if (e.kind === 'done' && e.step === 'boot') abort.abort();
+    } });
+    const m = { ctx, driver: definition.create(ctx) };
+    machines.push(m);
+    await assert.rejects(m.driver.create(), (e: unknown) => isTsmError(e, 'ABORTED'));
+    assert.equal(await m.driver.state(), 'Running', 'interrupted while sshd was starting');
+    await m.driver.remove();
+    assert.equal(await m.driver.state(), 'Stopped');
+    assert.equal(existsSync(`/run/netns/tsm-${ctx.config.id}`), false);
   });
 
   test('kill stops at once; remove twice is fine and leaves nothing behind', async () => {
