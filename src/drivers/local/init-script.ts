@@ -71,6 +71,7 @@ export function renderInitScript(p: InitParams): string {
     `# tsmachine local machine ${p.name} (generated at every start; see src/drivers/local/init-script.ts)`,
     'export LC_ALL=C PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root',
     `NAME=${shq(p.name)}`,
+    `HOST_NAME=${shq(p.name.slice(0, 64))}`,
     `IP=${shq(p.ip)}`,
     `MDIR=${shq(p.localDir)}`,
     'R="$MDIR/rootfs"',
@@ -159,9 +160,9 @@ cgroups() {
 }
 
 host_files() {
-  printf '%s' "$NAME" > /proc/sys/kernel/hostname
-  printf '%s\n' "$NAME" > "$R/etc/hostname"
-  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n' "$IP" "$NAME" > "$R/etc/hosts"
+  printf '%s' "$HOST_NAME" > /proc/sys/kernel/hostname
+  printf '%s\n' "$HOST_NAME" > "$R/etc/hostname"
+  printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n%s\t%s\n' "$IP" "$HOST_NAME" > "$R/etc/hosts"
   src=/etc/resolv.conf
   if grep -q '^nameserver 127\.' /etc/resolv.conf 2>/dev/null && [ -f /run/systemd/resolve/resolv.conf ]; then
     src=/run/systemd/resolve/resolv.conf

@@ -28,6 +28,13 @@ test('init.sh is valid sh and carries the machine parameters quoted', () => {
   assert.equal(vars, `dev-1|10.213.0.9|${params.localDir}|ssh-ed25519 AAAAC3Nza tsmachine|8|/root/.tsmachine,/var/lib/tsmachine,|`);
 });
 
+test('init.sh: the hostname is cut to the kernel limit of 64 bytes; the machine name stays whole', () => {
+  const long = `m${'x'.repeat(80)}`;
+  const script = renderInitScript({ ...params, name: long });
+  const vars = execFileSync('sh', ['-c', `${script.split('\nlog()')[0]}\nprintf '%s|%s' "$NAME" "$HOST_NAME"`], { encoding: 'utf8' });
+  assert.equal(vars, `${long}|${long.slice(0, 64)}`);
+});
+
 test('init.sh: overlay of / with upper and work in the machine folder, fresh kernel filesystems, pivot, tini', () => {
   const s = renderInitScript(params);
   assert.match(s, /mount -t overlay tsmachine -o "lowerdir=\/,upperdir=\$MDIR\/upper,workdir=\$MDIR\/work" "\$R"/);
