@@ -11,6 +11,7 @@ import { ContainerStore } from './containers/container-store';
 import { OciRuntime } from './runtime/runc';
 import { which } from './runtime/which';
 import { run } from './util/proc';
+import { StdinPipes } from './runtime/stdin-pipes';
 
 /**
  * Where things live.
@@ -60,6 +61,8 @@ export interface Engine {
   containers: ContainerStore;
   runtime: OciRuntime;
   conmonBin: string;
+  /** Writers of the stdin FIFOs of `docker run -i` containers. */
+  stdin: StdinPipes;
   /** Versions of the runtime and conmon, shown by GET /version. */
   versions: { runtime: string; conmon: string };
   events: ContainerEvents;
@@ -90,6 +93,6 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   const conmonVersion = /version\s+(\S+)/.exec((await run(conmonBin, ['--version'])).stdout)?.[1] ?? 'unknown';
   return {
     config, log, paths, content, layers, images, containers, runtime,
-    conmonBin, versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
+    conmonBin, stdin: await StdinPipes.writeWrapper(config.execRoot, runtimeBin), versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
   };
 }

@@ -44,7 +44,7 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
   });
   engine.log.info('container created', { id: rec.Id.slice(0, 12), name: rec.Name, image: body.Image });
   engine.events.emit('create', rec.Id);
-  const warnings = body.OpenStdin ? ['tsagent does not forward stdin to containers yet (docker run -i): the container reads an empty stdin; docker exec -i works'] : [];
+  const warnings = body.OpenStdin && body.Tty ? ['tsagent does not forward keyboard input to TTY containers yet (docker run -it): output works, input is ignored'] : [];
   ctx.respond.json(201, { Id: rec.Id, Warnings: warnings });
 }
 

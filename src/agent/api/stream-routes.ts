@@ -1,4 +1,5 @@
-import type { Writable } from 'node:stream';
+import type { Duplex, Writable } from 'node:stream';
+import { join } from 'node:path';
 import type { Router, RequestContext } from '../http/router';
 import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
@@ -36,6 +37,26 @@ function recordWriter(out: Writable, tty: boolean, opts: { stdout: boolean; stde
   };
 }
 
+/**
+ * Copies the client's input to the container's stdin FIFO (non-TTY `-i` containers); when
+ * the client closes its side of a StdinOnce container (`docker run -i`), stdin is closed.
+ * The FIFO is made here when the attach comes before the start.
+ */
+async function stdinTarget(engine: Engine, rec: ContainerRecord, wanted: boolean): Promise<boolean> {
+  if (!wanted || !rec.Config.OpenStdin || rec.Config.Tty) return false;
+  if (!rec.State.Running) await engine.stdin.ensure(rec.Id, join(engine.paths.bundle(rec.Id), 'stdin'));
+  return !!engine.stdin.get(rec.Id);
+}
+
+function forwardStdin(engine: Engine, rec: ContainerRecord, sock: Duplex, enabled: boolean): void {
+  if (!enabled) { sock.on('data', () => undefined); return; }
+  sock.on('data', (d: Buffer) => {
+    const t = engine.stdin.get(rec.Id);
+    if (t && !t.write(d)) { sock.pause(); t.once('drain', () => sock.resume()); }
+  });
+  sock.on('end', () => { if (rec.Config.StdinOnce) engine.stdin.requestClose(rec.Id); });
+}
+
 /** POST /containers/{id}/attach: output from now (stream) and/or the past (logs), read from conmon's log. */
 async function attach(ctx: RequestContext, engine: Engine): Promise<void> {
   const rec = engine.containers.get(ctx.params.id);
@@ -48,10 +69,11 @@ async function attach(ctx: RequestContext, engine: Engine): Promise<void> {
   const ended = runEnded(engine, rec.Id, abort.signal);
   const path = engine.paths.container(rec.Id).log;
   const offset = logs ? 0 : await fileSize(path);
+  const withStdin = await stdinTarget(engine, rec, queryBool(q, 'stdin'));
   const sock = ctx.respond.hijack(tty ? RAW : MUX);
   sock.on('close', () => abort.abort());
   sock.on('error', () => abort.abort());
-  sock.on('data', () => undefined); // stdin is not forwarded yet (conmon's attach socket is SOCK_SEQPACKET)
+  forwardStdin(engine, rec, sock, withStdin);
   const follow = stream && (rec.State.Running || rec.State.Status === 'created' || rec.State.Status === 'exited');
   try {
     await tailLog({ path, offset, follow, done: ended, signal: abort.signal, onRecords: recordWriter(sock, tty, opts) });

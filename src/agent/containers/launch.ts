@@ -97,11 +97,16 @@ export async function launch(engine: Engine, rec: ContainerRecord): Promise<Conm
   try {
     await writeBundle(engine, rec, rootfs);
     const t2 = Date.now();
+    const stdinFifo = join(p.bundle, 'stdin');
+    const withStdin = !!rec.Config.OpenStdin && !rec.Config.Tty;
+    if (withStdin) await engine.stdin.ensure(rec.Id, stdinFifo);
     const result = await startConmon(engine.conmonBin, {
       id: rec.Id, cuuid: rec.Id.slice(0, 12), name: rec.Name.slice(1), bundle: p.bundle, logPath: p.log,
       exitDir: engine.paths.exits, socketDir: engine.paths.socks, pidFile: join(p.bundle, 'pidfile'),
       conmonPidFile: join(p.bundle, 'conmon.pid'), tty: !!rec.Config.Tty, runtime: engine.runtime,
+      stdin: withStdin ? { fifo: stdinFifo, wrapper: engine.stdin.wrapper } : undefined,
     });
+    if (withStdin) engine.stdin.markRunning(rec.Id);
     const t3 = Date.now();
     await engine.runtime.start(rec.Id);
     engine.log.debug('launch timings', { id: rec.Id.slice(0, 12), mountMs: t1 - t0, bundleMs: t2 - t1, createMs: t3 - t2, startMs: Date.now() - t3 });
@@ -115,6 +120,7 @@ export async function launch(engine: Engine, rec: ContainerRecord): Promise<Conm
 /** Undoes a run: runtime state, rootfs mount, bundle files, cgroups. Safe to call twice. */
 export async function teardownRun(engine: Engine, id: string): Promise<void> {
   const p = engine.paths.container(id);
+  engine.stdin.close(id);
   await engine.runtime.delete(id, true);
   await unmount(p.merged);
   await fsp.rm(p.sockLink, { force: true });

@@ -15,6 +15,8 @@ export interface ConmonStart {
   conmonPidFile: string;
   tty: boolean;
   runtime: OciRuntime;
+  /** A FIFO to use as the container's stdin, and the wrapper that passes it to the runtime. */
+  stdin?: { fifo: string; wrapper: string };
 }
 
 export interface ConmonResult {
@@ -42,7 +44,7 @@ export function runtimeMessage(stderr: string): string {
 export function startConmon(conmonBin: string, s: ConmonStart): Promise<ConmonResult> {
   const args = [
     '-c', s.id, '-u', s.cuuid, '-n', s.name,
-    '-r', s.runtime.bin, '-b', s.bundle,
+    '-r', s.stdin ? s.stdin.wrapper : s.runtime.bin, '-b', s.bundle,
     '-p', s.pidFile, '-P', s.conmonPidFile,
     '-l', `k8s-file:${s.logPath}`,
     '--exit-dir', s.exitDir, '--socket-dir-path', s.socketDir,
@@ -53,7 +55,7 @@ export function startConmon(conmonBin: string, s: ConmonStart): Promise<ConmonRe
   return new Promise((resolve, reject) => {
     const child = spawn(conmonBin, args, {
       stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
-      env: { ...process.env, _OCI_SYNCPIPE: '3' },
+      env: { ...process.env, _OCI_SYNCPIPE: '3', ...(s.stdin ? { TSAGENT_STDIN: s.stdin.fifo } : {}) },
       detached: true,
       cwd: s.bundle,
     });

@@ -173,6 +173,16 @@ test('stop honours the stop signal; kill; wait; restart; name conflicts', async 
   assert.equal((await h.docker(['rm', 'trap'])).code, 0);
 });
 
+test('docker run -i feeds stdin and closes it at EOF', async () => {
+  const r = await h.docker(['run', '--rm', '-i', 'bb', 'sh', '-c', 'cat; echo done'], { input: 'line1\nline2\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, 'line1\nline2\ndone\n');
+  const big = await h.docker(['run', '--rm', '-i', 'bb', 'wc', '-c'], { input: Buffer.alloc(300_000, 0x61) });
+  assert.equal(big.stdout.trim(), '300000', 'more than a pipe buffer gets through');
+  const noI = await h.docker(['run', '--rm', 'bb', 'cat'], { input: 'not for you\n' });
+  assert.equal(noI.stdout, '', 'without -i the container reads an empty stdin');
+});
+
 test('tty containers get a terminal from conmon', async () => {
   const r = await h.docker(['run', '--rm', '-t', 'bb', 'sh', '-c', 'tty; stty size']);
   assert.equal(r.code, 0, r.stderr);
