@@ -26,7 +26,7 @@ export default class Ls extends BaseCommand {
   static enableJsonFlag = true;
   static flags = {
     quiet: Flags.boolean({ char: 'q', description: 'Print names only', default: false }),
-    filter: Flags.string({ char: 'f', description: 'Filter: driver=, state=, name=, label=k=v, swarm= (repeatable)', multiple: true }),
+    filter: Flags.string({ char: 'f', description: 'Filter: driver=, state=, name=, label=k=v, swarm= (repeatable)', multiple: true, multipleNonGreedy: true }),
     format: Flags.string({ description: 'Go template, e.g. "{{.Name}}: {{.URL}}" or "table {{.Name}}\\t{{.State}}"' }),
     timeout: Flags.integer({ char: 't', description: 'Seconds to wait for each machine to answer', default: 10 }),
   };

@@ -10,6 +10,8 @@ import { generateMachineKey } from './ssh-key';
 import type { Store } from './store';
 import { ensureStoreCerts } from '../tls';
 import { machineNameProblems } from './validate-name';
+import { agentCommand } from '../provision/agent-render';
+import { FlagError, parseAgentFlags } from '../agent/config/flags';
 
 export interface CreateOptions {
   name: string;
@@ -36,16 +38,39 @@ function engineProblems(o: CreateOptions): Problem[] {
   const kv = (list: string[], flag: string) => {
     for (const v of list) if (!/^[^=\s]+=/.test(v)) problems.push({ field: flag, message: `"${v}" is not key=value`, suggestion: `e.g. ${flag} k=v` });
   };
-  kv(o.engine.options.opts, '--engine-opt');
   kv(o.engine.options.env, '--engine-env');
   kv(o.engine.options.labels, '--engine-label');
   if (o.engine.kind !== 'tsagent') {
     problems.push({ field: '--engine', message: `engine "${o.engine.kind}" is not available yet`, suggestion: 'use the default engine, tsagent' });
   }
+  problems.push(...agentFlagProblems(o));
   for (const san of o.extraSans) {
     if (!/^[a-zA-Z0-9.:*-]+$/.test(san)) problems.push({ field: '--tls-san', message: `"${san}" is not an IP address or DNS name` });
   }
   return problems;
+}
+
+/**
+ * Checks the engine options the way the agent will parse them on the host, so a bad
+ * --engine-opt is reported before anything is created rather than as an engine that never starts.
+ */
+function agentFlagProblems(o: CreateOptions): Problem[] {
+  if (o.engine.kind !== 'tsagent') return [];
+  try {
+    // Labels and env were checked above: only the engine opts are left for the agent's parser.
+    const valid = (l: string[]) => l.filter((v) => /^[^=\s]+=/.test(v));
+    const e = o.engine.options;
+    const engineOptions = { ...e, labels: valid(e.labels), env: valid(e.env) };
+    const cmd = agentCommand({ nodePath: 'node', port: o.engine.port, engineOptions });
+    parseAgentFlags(cmd.args.slice(1));
+    return [];
+  } catch (e) {
+    if (e instanceof TsmError) return [...e.problems];
+    if (e instanceof FlagError) {
+      return e.problems.map((m) => ({ field: '--engine-opt', message: m, suggestion: 'run "node tsagent.js --help" on a host for the engine flags' }));
+    }
+    throw e;
+  }
 }
 
 /**

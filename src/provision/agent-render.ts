@@ -46,7 +46,8 @@ export function engineOptArgs(opts: readonly string[], problems: Problem[] = [])
       problems.push({ field: '--engine-opt', message: `"${opt}" is not k=v with a flag name k`, suggestion: 'e.g. --engine-opt dns=8.8.8.8' });
       continue;
     }
-    args.push(`--${key}`, ...(value === undefined ? [] : [value]));
+    // One word (--k=v), so boolean flags take a value too (--engine-opt debug=true).
+    args.push(value === undefined ? `--${key}` : `--${key}=${value}`);
   }
   return args;
 }

@@ -51,7 +51,7 @@ test('agentCommand: the documented defaults, then labels, registries, engine opt
     '--label', 'env=prod', '--label', 'team=a b',
     '--insecure-registry', '10.0.0.9:5000',
     '--registry-mirror', 'https://mirror.example',
-    '--dns', '8.8.8.8', '--log-level', 'debug', '--debug',
+    '--dns=8.8.8.8', '--log-level=debug', '--debug',
   ]);
   assert.deepEqual(c.env, [['HTTP_PROXY', 'http://p:3128'], ['WEIRD', 'it\'s $HOME 100%']]);
 });
@@ -64,7 +64,7 @@ test('agentCommand reports every bad --engine-opt and --engine-env at once', () 
     assert.ok(isTsmError(e, 'INVALID_FLAG'));
     assert.deepEqual(e.problems.map((p) => p.field), ['--engine-opt', '--engine-opt', '--engine-env', '--engine-env']);
   }
-  assert.deepEqual(engineOptArgs(['a=b=c']), ['--a', 'b=c']);
+  assert.deepEqual(engineOptArgs(['a=b=c']), ['--a=b=c']);
 });
 
 test('systemdQuote doubles % and $ and quotes spaces', () => {
