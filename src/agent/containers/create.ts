@@ -4,6 +4,7 @@ import type { ImageRecord } from '../images/image-store';
 import { badRequest, notFound } from '../http/api-error';
 import { nowRfc3339 } from '../util/time';
 import { initialState, type ContainerRecord, type HostConfig } from './types';
+import { VALID_POLICIES } from './restart-policy';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
 export interface CreateBody extends RunConfig {
@@ -53,6 +54,9 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
     const src = b.split(':')[0];
     if (!src.startsWith('/')) throw badRequest(`named volumes are not supported by tsagent yet ("${b}"): use an absolute host path`);
     if (b.split(':').length < 2) throw badRequest(`invalid volume specification: "${b}"`);
+  }
+  if (h.RestartPolicy?.Name !== undefined && !VALID_POLICIES.includes(h.RestartPolicy.Name)) {
+    throw badRequest(`invalid restart policy: unknown policy '${h.RestartPolicy.Name}'; use one of 'no', 'always', 'unless-stopped', or 'on-failure'`);
   }
   if (h.AutoRemove && h.RestartPolicy?.Name && !['', 'no'].includes(h.RestartPolicy.Name)) {
     throw badRequest('can\'t create \'AutoRemove\' container with restart policy');

@@ -10,6 +10,7 @@ import { isPidAlive, processArgv } from '../util/proc';
 import { launch, teardownRun } from './launch';
 import { readExitFile } from '../runtime/exit-watcher';
 import { CreateFailedError } from '../runtime/conmon';
+import { restartDecision, startOnBoot } from './restart-policy';
 
 /**
  * Resolves with the event's arguments (after the ID) when `id` emits `event`, or undefined
@@ -49,6 +50,8 @@ export class Lifecycle {
   private readonly mutex = new KeyedMutex();
   /** Exit handling (state update + teardown) in progress per container. */
   private readonly exiting = new Map<string, Promise<void>>();
+  /** Restarts scheduled by a restart policy. */
+  private readonly restarts = new Map<string, NodeJS.Timeout>();
 
   constructor(private readonly engine: Engine) {}
 
@@ -63,6 +66,8 @@ export class Lifecycle {
       if (rec.State.Running) throw notModified();
       if (rec.State.Status === 'removing') throw conflict(`removal of container ${rec.Name.slice(1)} is already in progress`);
       await this.exiting.get(id);
+      this.cancelRestart(rec);
+      rec.Runtime.manuallyStopped = false;
       rec.Runtime.runs++;
       let r;
       try {
@@ -118,12 +123,47 @@ export class Lifecycle {
     this.engine.events.emit('exit', rec.Id, rec.State.ExitCode);
     await teardownRun(this.engine, rec.Id).catch((e) => this.engine.log.warn('cleanup after exit failed', { id: rec.Id.slice(0, 12), error: e }));
     if (rec.HostConfig.AutoRemove) setImmediate(() => void this.remove(rec.Id, true).catch(() => undefined));
+    else this.maybeRestart(rec);
+  }
+
+  /** Applies the restart policy after an exit (with dockerd's backoff). */
+  private maybeRestart(rec: ContainerRecord): void {
+    const d = restartDecision({
+      policy: rec.HostConfig.RestartPolicy, exitCode: rec.State.ExitCode, manuallyStopped: !!rec.Runtime.manuallyStopped,
+      restartCount: rec.RestartCount, ranMs: Date.parse(rec.State.FinishedAt) - Date.parse(rec.State.StartedAt),
+      previousDelayMs: rec.Runtime.restartDelayMs ?? 0,
+    });
+    if (!d.restart) return;
+    rec.Runtime.restartDelayMs = d.delayMs;
+    rec.State = { ...rec.State, Status: 'restarting', Restarting: true };
+    void this.save(rec);
+    const timer = setTimeout(() => {
+      this.restarts.delete(rec.Id);
+      if (!this.engine.containers.find(rec.Id) || !rec.State.Restarting) return;
+      rec.RestartCount++;
+      this.start(rec.Id).catch((e) => this.engine.log.warn('restart failed', { id: rec.Id.slice(0, 12), error: e }));
+    }, d.delayMs);
+    this.restarts.set(rec.Id, timer);
+  }
+
+  /** Cancels a scheduled restart; true when there was one. */
+  private cancelRestart(rec: ContainerRecord): boolean {
+    const t = this.restarts.get(rec.Id);
+    if (t) clearTimeout(t);
+    this.restarts.delete(rec.Id);
+    if (!rec.State.Restarting) return !!t;
+    rec.State = { ...rec.State, Status: 'exited', Restarting: false };
+    return true;
   }
 
   /** Sends the stop signal, then SIGKILL after `timeoutSec` (default Config.StopTimeout or 10). */
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.engine.containers.get(ref);
-    if (!rec.State.Running) throw notModified();
+    if (!rec.State.Running) {
+      if (this.cancelRestart(rec)) { rec.Runtime.manuallyStopped = true; await this.save(rec); return; }
+      throw notModified();
+    }
+    rec.Runtime.manuallyStopped = true;
     const sig = parseSignal(signal || rec.Config.StopSignal || 'SIGTERM');
     if (sig === undefined) throw badRequest(`invalid stop signal "${signal || rec.Config.StopSignal}"`);
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
@@ -141,6 +181,7 @@ export class Lifecycle {
     const sig = parseSignal(signal || 'SIGKILL');
     if (sig === undefined) throw badRequest(`Invalid signal: ${signal}`);
     if (!rec.State.Running) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
+    rec.Runtime.manuallyStopped = true;
     const exited = sig === 9 ? waitEvent(this.engine, 'exit', rec.Id, 10_000) : undefined;
     await this.engine.runtime.kill(rec.Id, sig);
     await exited;
@@ -160,6 +201,8 @@ export class Lifecycle {
     await this.mutex.run(id, async () => {
       const rec = this.engine.containers.find(id);
       if (!rec) return;
+      this.cancelRestart(rec);
+      rec.Runtime.manuallyStopped = true;
       if (rec.State.Running) {
         if (!force) throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
         const exited = waitEvent(this.engine, 'exit', id, 30_000);
@@ -207,6 +250,10 @@ export async function reconcile(engine: Engine, lc: Lifecycle): Promise<void> {
       } else {
         await teardownRun(engine, rec.Id);
         if (rec.HostConfig.AutoRemove && rec.State.Status === 'exited') await lc.remove(rec.Id, true);
+        else if (startOnBoot(rec.HostConfig.RestartPolicy, !!rec.Runtime.manuallyStopped) && rec.State.Status !== 'created') {
+          engine.log.info('starting container (restart policy)', { id: rec.Id.slice(0, 12), policy: rec.HostConfig.RestartPolicy?.Name });
+          await lc.start(rec.Id);
+        }
       }
     } catch (e) {
       engine.log.warn('could not reconcile container', { id: rec.Id.slice(0, 12), error: e });

@@ -67,6 +67,10 @@ export interface ContainerRecord {
     conmonPid?: number;
     /** Incremented at every start; lets streams tell runs apart. */
     runs: number;
+    /** Stopped or killed through the API: restart policies leave it alone. */
+    manuallyStopped?: boolean;
+    /** The last restart backoff delay. */
+    restartDelayMs?: number;
   };
 }
 

@@ -7,6 +7,7 @@ import { etcPaths } from './etc-files';
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
   const s = rec.State;
   if (s.Status === 'removing') return 'Removal In Progress';
+  if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
   if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
   if (s.Status === 'dead') return 'Dead';
   if (s.FinishedAt === ZERO_TIME || s.StartedAt === ZERO_TIME) return 'Created';

@@ -101,3 +101,36 @@ test('SIGTERM stops the agent with exit code 0 and leaves containers running', a
   await h.start();
   assert.equal((await inspect('keeper')).State.Running, true);
 });
+
+test('restart policies: on-failure retries, always restarts until stopped, and starts with the agent', async () => {
+  const f = await h.docker(['run', '-d', '--name', 'flaky', '--restart', 'on-failure:2', 'bb', 'sh', '-c', 'echo try; exit 1']);
+  assert.equal(f.code, 0, f.stderr);
+  await waitFor('two retries', async () => {
+    const s = await inspect('flaky');
+    return s.RestartCount === 2 && s.State.Status === 'exited';
+  });
+  assert.equal((await h.docker(['logs', 'flaky'])).stdout, 'try\ntry\ntry\n', `agent log:\n${h.log().split('\n').slice(-40).join('\n')}`);
+  const a = await h.docker(['run', '-d', '--name', 'always', '--restart', 'always', 'bb', 'sh', '-c', 'sleep 0.3']);
+  assert.equal(a.code, 0, a.stderr);
+  await waitFor('a restart', async () => (await inspect('always')).RestartCount >= 1);
+  assert.equal((await h.docker(['stop', '-t', '0', 'always'])).code, 0);
+  await new Promise((r) => setTimeout(r, 1000));
+  const stopped = await inspect('always');
+  assert.equal(stopped.State.Running, false, 'a stopped container stays stopped');
+  const count = stopped.RestartCount;
+  await h.stop('SIGKILL');
+  await h.start();
+  assert.equal((await inspect('always')).RestartCount, count, 'a manually stopped container is not started with the agent');
+  assert.equal((await h.docker(['start', 'always'])).code, 0);
+  const b = await h.docker(['run', '-d', '--name', 'boot', '--restart', 'unless-stopped', 'bb', 'sleep', '1000']);
+  assert.equal(b.code, 0, b.stderr);
+  const bootId = b.stdout.trim();
+  await h.stop('SIGKILL');
+  for (const p of processesMentioning(bootId)) process.kill(p.pid, 'SIGKILL');
+  spawnSync('runc', ['--root', join(h.execRoot, 'runtime'), 'delete', '--force', bootId]);
+  await h.start();
+  await waitFor('the unless-stopped container to run again', async () => (await inspect('boot')).State.Running === true);
+  const bad = await h.docker(['run', '-d', '--restart', 'sometimes', 'bb', 'true']);
+  assert.notEqual(bad.code, 0);
+  for (const n of ['flaky', 'always', 'boot']) assert.equal((await h.docker(['rm', '-f', n])).code, 0);
+});
