@@ -14,6 +14,7 @@ import { listEntry, inspectContainer } from '../containers/view';
 import { parseFilters, validateFilterKeys, containerMatches, CONTAINER_FILTERS } from '../containers/filters';
 import { KeyedMutex } from '../util/lock';
 import { dirSize } from '../util/fsx';
+import { run } from '../util/proc';
 import type { ContainerRecord } from '../containers/types';
 
 const names = new KeyedMutex();
@@ -85,6 +86,25 @@ async function resize(ctx: RequestContext, engine: Engine): Promise<void> {
   ctx.respond.empty(200);
 }
 
+/** GET /containers/{id}/top: the host's `ps` (ps_args, default -ef) narrowed to the container's processes, as dockerd does. */
+async function top(ctx: RequestContext, engine: Engine): Promise<void> {
+  const rec = engine.containers.get(ctx.params.id);
+  if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+  const pids = new Set(await engine.runtime.pids(rec.Id));
+  const args = (ctx.query.get('ps_args') || '-ef').split(/\s+/).filter(Boolean);
+  const r = await run('ps', args);
+  if (r.code !== 0) throw badRequest(`Error running ps: ${r.stderr.trim()}`);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  const titles = lines[0].trim().split(/\s+/);
+  const pidCol = titles.indexOf('PID');
+  if (pidCol === -1) throw badRequest(`Couldn't find PID field in ps output`);
+  const processes = lines.slice(1).map((l) => {
+    const f = l.trim().split(/\s+/);
+    return [...f.slice(0, titles.length - 1), f.slice(titles.length - 1).join(' ')];
+  }).filter((f) => pids.has(Number(f[pidCol])));
+  ctx.respond.json(200, { Titles: titles, Processes: processes });
+}
+
 async function rename(ctx: RequestContext, engine: Engine): Promise<void> {
   const rec = engine.containers.get(ctx.params.id);
   const name = ctx.query.get('name') ?? '';
@@ -123,6 +143,9 @@ export function containerRoutes(router: Router, engine: Engine, lc: Lifecycle, e
       execs.forget(rec.Id);
       ctx.respond.empty(204);
     })
+    .add('POST', '/containers/{id}/pause', async (ctx) => { await lc.pause(ctx.params.id); ctx.respond.empty(204); })
+    .add('POST', '/containers/{id}/unpause', async (ctx) => { await lc.unpause(ctx.params.id); ctx.respond.empty(204); })
+    .add('GET', '/containers/{id}/top', (ctx) => top(ctx, engine))
     .add('POST', '/containers/{id}/resize', (ctx) => resize(ctx, engine))
     .add('POST', '/containers/{id}/rename', (ctx) => rename(ctx, engine));
 }

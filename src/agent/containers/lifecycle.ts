@@ -156,6 +156,28 @@ export class Lifecycle {
     return true;
   }
 
+  async pause(ref: string): Promise<void> {
+    const rec = this.engine.containers.get(ref);
+    if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is already paused`);
+    await this.engine.runtime.pause(rec.Id);
+    rec.State = { ...rec.State, Paused: true, Status: 'paused' };
+    await this.save(rec);
+  }
+
+  async unpause(ref: string): Promise<void> {
+    const rec = this.engine.containers.get(ref);
+    if (!rec.State.Paused) throw conflict(`Container ${rec.Id} is not paused`);
+    await this.engine.runtime.resume(rec.Id);
+    rec.State = { ...rec.State, Paused: false, Status: 'running' };
+    await this.save(rec);
+  }
+
+  /** Thaws a paused container so signals reach it. */
+  private async thaw(rec: ContainerRecord): Promise<void> {
+    if (rec.State.Paused && rec.State.Running) await this.unpause(rec.Id).catch(() => undefined);
+  }
+
   /** Sends the stop signal, then SIGKILL after `timeoutSec` (default Config.StopTimeout or 10). */
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.engine.containers.get(ref);
@@ -164,6 +186,7 @@ export class Lifecycle {
       throw notModified();
     }
     rec.Runtime.manuallyStopped = true;
+    await this.thaw(rec);
     const sig = parseSignal(signal || rec.Config.StopSignal || 'SIGTERM');
     if (sig === undefined) throw badRequest(`invalid stop signal "${signal || rec.Config.StopSignal}"`);
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
@@ -182,6 +205,7 @@ export class Lifecycle {
     if (sig === undefined) throw badRequest(`Invalid signal: ${signal}`);
     if (!rec.State.Running) throw conflict(`cannot kill container: ${ref}: container ${rec.Id} is not running`);
     rec.Runtime.manuallyStopped = true;
+    await this.thaw(rec);
     const exited = sig === 9 ? waitEvent(this.engine, 'exit', rec.Id, 10_000) : undefined;
     await this.engine.runtime.kill(rec.Id, sig);
     await exited;
@@ -205,6 +229,7 @@ export class Lifecycle {
       rec.Runtime.manuallyStopped = true;
       if (rec.State.Running) {
         if (!force) throw conflict(`cannot remove container "${rec.Name}": container is running: stop the container before removing or force remove`);
+        await this.thaw(rec);
         const exited = waitEvent(this.engine, 'exit', id, 30_000);
         await this.engine.runtime.kill(id, 9, true).catch(() => undefined);
         if (!(await exited)) await this.onExit(id, 137, 'killed for removal');

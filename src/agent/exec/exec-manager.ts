@@ -48,6 +48,7 @@ export class ExecManager {
   create(containerRef: string, config: ExecConfig): string {
     const rec = this.engine.containers.get(containerRef);
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
     if (!config.Cmd || config.Cmd.length === 0) throw badRequest('No exec command specified');
     this.prune();
     const id = randomId();

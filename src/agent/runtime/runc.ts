@@ -52,6 +52,19 @@ export class OciRuntime {
     return (JSON.parse(r.stdout || '[]') as RuntimeState[] | null) ?? [];
   }
 
+  async pause(id: string): Promise<void> {
+    await runOk(this.bin, [...this.globalArgs(), 'pause', id]);
+  }
+
+  async resume(id: string): Promise<void> {
+    await runOk(this.bin, [...this.globalArgs(), 'resume', id]);
+  }
+
+  /** Host PIDs of every process in the container. */
+  async pids(id: string): Promise<number[]> {
+    return (JSON.parse(await runOk(this.bin, [...this.globalArgs(), 'ps', '--format', 'json', id])) as number[] | null) ?? [];
+  }
+
   async version(): Promise<string> {
     const r = await run(this.bin, ['--version']);
     return /version\s+(\S+)/.exec(r.stdout)?.[1] ?? 'unknown';

@@ -183,6 +183,21 @@ test('docker run -i feeds stdin and closes it at EOF', async () => {
   assert.equal(noI.stdout, '', 'without -i the container reads an empty stdin');
 });
 
+test('pause, unpause and top', async () => {
+  assert.equal((await h.docker(['run', '-d', '--name', 'p', 'bb', 'sh', '-c', 'while true; do sleep 1; done'])).code, 0);
+  const top = await h.docker(['top', 'p']);
+  assert.equal(top.code, 0, top.stderr);
+  assert.match(top.stdout, /^UID\s+PID\s+PPID/);
+  assert.match(top.stdout, /sh -c while true; do sleep 1; done/);
+  assert.equal((await h.docker(['pause', 'p'])).code, 0);
+  assert.match((await ps(false))[0], /\(Paused\)$/);
+  assert.match((await h.docker(['exec', 'p', 'true'])).stderr, /is paused/);
+  assert.equal((await h.docker(['unpause', 'p'])).code, 0);
+  assert.equal((await h.docker(['pause', 'p'])).code, 0);
+  assert.equal((await h.docker(['stop', '-t', '1', 'p'])).code, 0, 'a paused container can be stopped');
+  assert.equal((await h.docker(['rm', 'p'])).code, 0);
+});
+
 test('tty containers get a terminal from conmon', async () => {
   const r = await h.docker(['run', '--rm', '-t', 'bb', 'sh', '-c', 'tty; stty size']);
   assert.equal(r.code, 0, r.stderr);
