@@ -11,6 +11,7 @@ import { launch, teardownRun } from './launch';
 import { readExitFile } from '../runtime/exit-watcher';
 import { CreateFailedError } from '../runtime/conmon';
 import { restartDecision, startOnBoot } from './restart-policy';
+import { removeUnusedLayers } from '../layers/layer-gc';
 
 /**
  * Resolves with the event's arguments (after the ID) when `id` emits `event`, or undefined
@@ -238,6 +239,7 @@ export class Lifecycle {
       rec.State.Status = 'removing';
       await teardownRun(this.engine, id);
       await this.engine.containers.delete(id);
+      if (!this.engine.images.lookup(rec.Image)) await removeUnusedLayers(this.engine);
       this.engine.log.info('container removed', { id: id.slice(0, 12), name: rec.Name });
       this.engine.events.emit('destroy', id, rec.State.ExitCode);
     });

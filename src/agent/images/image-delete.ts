@@ -1,29 +1,13 @@
 import type { Engine } from '../engine';
 import { conflict, notFound } from '../http/api-error';
 import { shortId } from '../util/ids';
-import { chainIds } from '../layers/layer-store';
+import { removeUnusedLayers } from '../layers/layer-gc';
 import { familiarString, parseReference, withDefaultTag, fullString } from './reference';
 
 export type DeleteRecord = { Untagged: string } | { Deleted: string };
 
 function familiar(full: string): string {
   return familiarString(parseReference(full));
-}
-
-/** Removes layers (and their blobs) no image or container uses any more. */
-async function pruneLayers(engine: Engine, candidates: string[], diffIds: string[]): Promise<DeleteRecord[]> {
-  const used = new Set<string>();
-  for (const img of engine.images.list()) for (const c of chainIds(img.config.rootfs.diff_ids)) used.add(c);
-  for (const c of engine.containers.all()) for (const l of c.Layers) used.add(l);
-  const usedDiffs = new Set(engine.images.list().flatMap((i) => i.config.rootfs.diff_ids));
-  const out: DeleteRecord[] = [];
-  for (const [i, chain] of [...candidates.entries()].reverse()) {
-    if (used.has(chain)) continue;
-    await engine.layers.remove(chain);
-    if (!usedDiffs.has(diffIds[i])) await engine.content.remove(diffIds[i]);
-    out.push({ Deleted: chain });
-  }
-  return out;
 }
 
 /**
@@ -57,7 +41,6 @@ export async function deleteImage(engine: Engine, name: string, force: boolean):
   }
   await engine.images.delete(id);
   out.push({ Deleted: id });
-  const diffIds = rec.config.rootfs.diff_ids;
-  out.push(...(await pruneLayers(engine, chainIds(diffIds), diffIds)));
+  out.push(...(await removeUnusedLayers(engine)).map((c) => ({ Deleted: c })));
   return out;
 }

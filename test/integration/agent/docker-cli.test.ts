@@ -218,7 +218,13 @@ test('docker rmi: in use, untag, delete', async () => {
   const rmi = await h.docker(['rmi', 'bb']);
   assert.equal(rmi.code, 0, rmi.stderr);
   assert.match(rmi.stdout, /Untagged: bb:latest[\s\S]*Deleted: sha256:/);
-  assert.equal((await h.docker(['rmi', 'bb-cmd:v2'])).code, 0);
+  const keeper = await h.docker(['create', '--name', 'keeper', 'bb-cmd:v2']);
+  assert.equal(keeper.code, 0, keeper.stderr);
+  const forced = await h.docker(['rmi', '-f', 'bb-cmd:v2']);
+  assert.equal(forced.code, 0, forced.stderr);
+  assert.equal((await h.docker(['start', '-a', 'keeper'])).stdout, 'from-cmd\n', 'a container outlives its force-removed image');
+  assert.notDeepEqual(readdirSync(join(h.dataRoot, 'layers')), []);
+  assert.equal((await h.docker(['rm', 'keeper'])).code, 0);
   assert.equal((await h.docker(['images', '-q'])).stdout.trim(), '');
   assert.deepEqual(readdirSync(join(h.dataRoot, 'layers')), []);
   assert.deepEqual(readdirSync(join(h.dataRoot, 'content', 'sha256')), []);

@@ -1,0 +1,30 @@
+import type { Engine } from '../engine';
+import { chainIds, type LayerMeta } from './layer-store';
+
+/**
+ * Removes unpacked layers no image or container uses, and layer blobs no image lists.
+ * Returns the chain IDs removed (upper layers first).
+ */
+export async function removeUnusedLayers(engine: Engine): Promise<string[]> {
+  const used = new Set<string>();
+  for (const img of engine.images.list()) for (const c of chainIds(img.config.rootfs.diff_ids)) used.add(c);
+  for (const c of engine.containers.all()) for (const l of c.Layers) used.add(l);
+  const usedDiffs = new Set(engine.images.list().flatMap((i) => i.config.rootfs.diff_ids));
+  const metas: LayerMeta[] = [];
+  for (const chain of await engine.layers.list()) {
+    if (used.has(chain)) continue;
+    metas.push((await engine.layers.meta(chain)) ?? { chainId: chain, diffId: '', size: 0 });
+  }
+  // Children before parents, so a half-done removal never leaves a layer without its parent.
+  const depth = (c: string): number => {
+    let d = 0;
+    for (let m = metas.find((x) => x.chainId === c); m?.parent; m = metas.find((x) => x.chainId === m!.parent)) d++;
+    return d;
+  };
+  metas.sort((a, b) => depth(b.chainId) - depth(a.chainId));
+  for (const m of metas) {
+    await engine.layers.remove(m.chainId);
+    if (m.diffId && !usedDiffs.has(m.diffId)) await engine.content.remove(m.diffId);
+  }
+  return metas.map((m) => m.chainId);
+}
