@@ -11,6 +11,8 @@ import { request } from 'node:https';
 import { tsm, run, parseBashExports } from '../helpers/cli';
 import { hostSnapshot, leaked } from '../helpers/host-snapshot';
 import { buildBusyboxRootfs } from '../helpers/busybox-rootfs';
+import { realLocalApi, removeUnusedBridge } from '../../src/drivers/local';
+import { hostExec } from '../../src/core/exec';
 
 const store = mkdtempSync(join(tmpdir(), 'tsm-e2e-'));
 const name = `e2e${process.pid}`;
@@ -19,9 +21,12 @@ const docker = (args: string[], input?: Buffer) => run('docker', args, { env: { 
 
 test('foundation: create, docker over mutual TLS, stop/start, rm', async (t) => {
   const before = hostSnapshot(store);
+  // The bridge is shared infrastructure that outlives machines; remove it only if this test made it.
+  const bridgeExisted = before.links.includes('tsm0');
   t.after(async () => {
     await tsm(store, ['rm', '-f', name]);
     rmSync(store, { recursive: true, force: true });
+    if (!bridgeExisted) await removeUnusedBridge(realLocalApi(hostExec), 'tsm0');
   });
 
   await t.test('create on the default driver', async () => {
@@ -146,6 +151,8 @@ test('foundation: create, docker over mutual TLS, stop/start, rm', async (t) => 
     const r = await tsm(store, ['rm', '-y', name]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(existsSync(join(store, 'machines', name)), false);
-    assert.deepEqual(leaked(before, hostSnapshot(store)), {});
+    const after = hostSnapshot(store);
+    after.links = after.links.filter((l) => l !== 'tsm0');
+    assert.deepEqual(leaked(before, after), {});
   });
 });
