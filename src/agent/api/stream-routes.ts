@@ -141,15 +141,15 @@ async function wait(ctx: RequestContext, engine: Engine): Promise<void> {
 /** GET /events: container lifecycle events as they happen (legacy status/id/from fields included). */
 function events(ctx: RequestContext, engine: Engine): void {
   const out = ctx.respond.stream(200, 'application/json');
-  const send = (action: string) => (id: string, code?: unknown) => {
-    const rec = engine.containers.find(id);
+  const send = (action: string) => (id: string, code?: unknown, gone?: ContainerRecord) => {
+    const rec = engine.containers.find(id) ?? gone;
     const now = Date.now();
     const attrs: Record<string, string> = { ...(rec?.Config.Labels ?? {}), image: rec?.Config.Image ?? '', name: rec?.Name.slice(1) ?? '' };
     if (action === 'die') attrs.exitCode = String(code ?? 0);
     out.write(`${JSON.stringify({ status: action, id, from: attrs.image, Type: 'container', Action: action,
       Actor: { ID: id, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
   };
-  const handlers: Array<[string, (id: string, code?: unknown) => void]> = [
+  const handlers: Array<[string, (id: string, code?: unknown, gone?: ContainerRecord) => void]> = [
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
   ];
   for (const [e, h] of handlers) engine.events.on(e, h);

@@ -241,7 +241,7 @@ export class Lifecycle {
       await this.engine.containers.delete(id);
       if (!this.engine.images.lookup(rec.Image)) await removeUnusedLayers(this.engine);
       this.engine.log.info('container removed', { id: id.slice(0, 12), name: rec.Name });
-      this.engine.events.emit('destroy', id, rec.State.ExitCode);
+      this.engine.events.emit('destroy', id, rec.State.ExitCode, rec);
     });
   }
 

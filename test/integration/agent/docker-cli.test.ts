@@ -183,6 +183,16 @@ test('docker run -i feeds stdin and closes it at EOF', async () => {
   assert.equal(noI.stdout, '', 'without -i the container reads an empty stdin');
 });
 
+test('docker events reports the container lifecycle', async () => {
+  const until = Math.floor(Date.now() / 1000) + 3;
+  const ev = h.docker(['events', '--until', String(until), '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}}']);
+  await new Promise((r) => setTimeout(r, 300));
+  assert.equal((await h.docker(['run', '--rm', '--name', 'evt', 'bb', 'sh', '-c', 'exit 2'])).code, 2);
+  const r = await ev;
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(r.stdout.trim().split('\n'), ['container create evt', 'container start evt', 'container die evt', 'container destroy evt']);
+});
+
 test('pause, unpause and top', async () => {
   assert.equal((await h.docker(['run', '-d', '--name', 'p', 'bb', 'sh', '-c', 'while true; do sleep 1; done'])).code, 0);
   const top = await h.docker(['top', 'p']);
