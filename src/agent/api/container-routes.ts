@@ -8,7 +8,7 @@ import type { ExecManager } from '../exec/exec-manager';
 import { badRequest, conflict, notFound } from '../http/api-error';
 import { randomId } from '../util/ids';
 import { randomName, VALID_NAME } from '../containers/names';
-import { buildRecord, type CreateBody } from '../containers/create';
+import { buildRecord, normalizeBody, type CreateBody } from '../containers/create';
 import { chainIds } from '../layers/layer-store';
 import { listEntry, inspectContainer } from '../containers/view';
 import { parseFilters, validateFilterKeys, containerMatches, CONTAINER_FILTERS } from '../containers/filters';
@@ -20,8 +20,9 @@ import type { ContainerRecord } from '../containers/types';
 const names = new KeyedMutex();
 
 async function createContainer(ctx: RequestContext, engine: Engine): Promise<void> {
-  const body = await ctx.json<CreateBody>();
-  if (!body.Image) throw badRequest('Config cannot be empty in order to create a container');
+  const raw = await ctx.json<CreateBody>();
+  if (!raw.Image) throw badRequest('Config cannot be empty in order to create a container');
+  const body = normalizeBody(raw);
   const image = engine.images.lookup(body.Image);
   if (!image) throw notFound(`No such image: ${body.Image}`);
   const img = engine.images.record(image);

@@ -68,9 +68,26 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   return h;
 }
 
+/** dockerd's StrSlice: a string means a one-element list; anything else but a string list is a 400. */
+export function strSlice(v: unknown, field: string): string[] | null | undefined {
+  if (v === undefined || v === null) return v;
+  if (typeof v === 'string') return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
+  throw badRequest(`invalid ${field}: expected a string or a list of strings`);
+}
+
+/** Checks the types of the request fields tsagent reads (the API is reachable by any client). */
+export function normalizeBody(body: CreateBody): CreateBody {
+  const out = { ...body, Cmd: strSlice(body.Cmd, 'Cmd'), Entrypoint: strSlice(body.Entrypoint, 'Entrypoint') };
+  if (out.Env != null && !(Array.isArray(out.Env) && out.Env.every((e) => typeof e === 'string'))) throw badRequest('invalid Env: expected a list of "KEY=value" strings');
+  if (out.Labels != null && (typeof out.Labels !== 'object' || Object.values(out.Labels).some((v) => typeof v !== 'string'))) throw badRequest('invalid Labels: expected string values');
+  if (typeof out.Image !== 'string') throw badRequest('invalid Image: expected a string');
+  return out;
+}
+
 /** A new container record (state "created") for `image`. Pure apart from the clock. */
 export function buildRecord(id: string, name: string, body: CreateBody, image: ImageRecord, layers: string[]): ContainerRecord {
-  const { HostConfig: hc, NetworkingConfig: _nc, ...user } = body;
+  const { HostConfig: hc, NetworkingConfig: _nc, ...user } = normalizeBody(body);
   void _nc;
   const config = mergeRunConfig(user, image.config.config ?? {});
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];

@@ -10,6 +10,7 @@ import { atomicWriteJson } from '../util/fsx';
 import { resolveUser } from '../containers/user';
 import { capabilities, containerEnv } from '../containers/spec';
 import { frame } from '../logs/mux';
+import { strSlice } from '../containers/create';
 import { hostCapabilities } from '../runtime/host-caps';
 
 export interface ExecConfig {
@@ -49,6 +50,7 @@ export class ExecManager {
     const rec = this.engine.containers.get(containerRef);
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
     if (rec.State.Paused) throw conflict(`Container ${rec.Id} is paused, unpause the container before exec`);
+    config.Cmd = strSlice(config.Cmd, 'Cmd');
     if (!config.Cmd || config.Cmd.length === 0) throw badRequest('No exec command specified');
     this.prune();
     const id = randomId();

@@ -67,3 +67,14 @@ test('users resolve against passwd and group like dockerd', () => {
   assert.throws(() => resolveUserFrom('ghost', passwd, groups), /unable to find user ghost/);
   assert.throws(() => resolveUserFrom('www:ghosts', passwd, groups), /unable to find group ghosts/);
 });
+
+test('request bodies: Cmd as a string, bad types are 400s', () => {
+  const img: ImageRecord = { id: 'sha256:i', tags: [], config: { architecture: 'amd64', os: 'linux', created: '', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
+  const id = 'e'.repeat(64);
+  assert.deepEqual(buildRecord(id, 'a', { Image: 'bb', Cmd: 'echo' as unknown as string[] }, img, []).Path, 'echo');
+  const bad = (b: Record<string, unknown>) => assert.throws(() => buildRecord(id, 'a', { Image: 'bb', Cmd: ['x'], ...b }, img, []), (e: unknown) => e instanceof ApiError && e.status === 400);
+  bad({ Cmd: [1] });
+  bad({ Env: 'A=1' });
+  bad({ Labels: { a: 1 } });
+  bad({ Image: 5 });
+});
