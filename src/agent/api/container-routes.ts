@@ -23,7 +23,7 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
   const raw = await ctx.json<CreateBody>();
   if (!raw.Image) throw badRequest('Config cannot be empty in order to create a container');
   const body = normalizeBody(raw);
-  const image = engine.images.lookup(body.Image);
+  const image = engine.images.lookup(raw.Image);
   if (!image) throw notFound(`No such image: ${body.Image}`);
   const img = engine.images.record(image);
   const layers = chainIds(img.config.rootfs.diff_ids);
