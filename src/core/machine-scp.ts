@@ -16,6 +16,7 @@ export function parseCopyArg(arg: string): CopyArg {
   return { machine: m[1], path: m[2] || '.' };
 }
 
+/** An scp URI: the path after `host:port/` is relative to the home folder; `//abs` is absolute. */
 function target(t: MachineSshTarget, path: string): string {
   const host = t.host.includes(':') ? `[${t.host}]` : t.host;
   return `scp://${t.user}@${host}:${t.port}/${path}`;
@@ -37,8 +38,6 @@ export async function copyFiles(store: Store, src: string, dst: string, o: { rec
   for (const t of targets.values()) args.push('-i', t.privateKeyPath);
   if (o.recursive) args.push('-r');
   if (a.machine && b.machine) args.push('-3');
-  const side = (c: CopyArg) => (c.machine ? target(targets.get(c.machine)!, c.path.startsWith('/') ? c.path.slice(1) : `~/${c.path}`) : c.path);
-  // scp:// URIs take paths relative to /; "/~/" is the home directory.
-  const fix = (s: string) => s.replace(/:(\d+)\/~\//, ':$1/~/');
-  await (o.exec ?? hostExec)('scp', [...args, fix(side(a)), fix(side(b))]);
+  const side = (c: CopyArg) => (c.machine ? target(targets.get(c.machine)!, c.path) : c.path);
+  await (o.exec ?? hostExec)('scp', [...args, side(a), side(b)]);
 }
