@@ -91,7 +91,7 @@ export class Lifecycle {
   private async failStart(rec: ContainerRecord, e: unknown): Promise<never> {
     const msg = e instanceof Error ? e.message : String(e);
     const f = startFailure(msg);
-    rec.State = { ...rec.State, Status: rec.Runtime.runs > 1 ? 'exited' : 'created', Running: false, Pid: 0, ExitCode: f.code, Error: msg };
+    rec.State = { ...rec.State, Status: rec.Runtime.runs > 1 ? 'exited' : 'created', Running: false, Restarting: false, Pid: 0, ExitCode: f.code, Error: msg };
     await this.save(rec);
     this.engine.log.warn('container failed to start', { id: rec.Id.slice(0, 12), error: msg });
     if (rec.HostConfig.AutoRemove) setImmediate(() => void this.remove(rec.Id, true).catch(() => undefined));
@@ -152,7 +152,9 @@ export class Lifecycle {
     const t = this.restarts.get(rec.Id);
     if (t) clearTimeout(t);
     this.restarts.delete(rec.Id);
-    if (!rec.State.Restarting) return !!t;
+    // The scheduled restart itself (timer already fired) keeps the "restarting" state until
+    // the launch sets "running", so no one sees an exited container with the new RestartCount.
+    if (!t || !rec.State.Restarting) return !!t;
     rec.State = { ...rec.State, Status: 'exited', Restarting: false };
     return true;
   }
