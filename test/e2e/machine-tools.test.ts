@@ -97,11 +97,20 @@ test('machine commands', async (t) => {
     assert.equal((await docker(['ps'])).code, 0, 'the new client certificate is accepted');
   });
 
-  await t.test('kill then restart brings the engine back', async () => {
+  await t.test('kill then restart brings the engine back; an address missing from the certificate is re-issued', async () => {
     assert.equal((await tsm(store, ['kill', name])).code, 0);
+    // Simulate an IP change (a cloud without a static IP): the record says the cert covers another address.
+    const recordPath = join(store, 'machines', name, 'machine.json');
+    const record = JSON.parse(readFileSync(recordPath, 'utf8'));
+    record.tls.issuedSans = ['192.0.2.1'];
+    writeFileSync(recordPath, JSON.stringify(record));
+    const certBefore = readFileSync(join(store, 'machines', name, 'server.pem'), 'utf8');
     assert.equal((await tsm(store, ['status', name])).stdout.trim(), 'Stopped');
     const r = await tsm(store, ['restart', name], { timeoutMs: 120_000 });
     assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /not in the server certificate: re-issuing it/);
+    assert.notEqual(readFileSync(join(store, 'machines', name, 'server.pem'), 'utf8'), certBefore);
+    assert.ok(JSON.parse(readFileSync(recordPath, 'utf8')).tls.issuedSans.includes(ip));
     assert.equal((await docker(['ps'])).code, 0);
   });
 
