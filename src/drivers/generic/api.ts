@@ -1,4 +1,4 @@
-import { connect } from 'node:net';
+import { tcpReachable } from '../../core/tcp-reachable';
 import type { SshEndpoint } from '../driver';
 
 /** The few host operations the generic driver needs. */
@@ -7,19 +7,6 @@ export interface GenericApi {
   tcpReachable(host: string, port: number, timeoutMs: number): Promise<boolean>;
   /** Runs a command as root on the host (sudo when the user is not root), checking the pinned host key. */
   runOverSsh(endpoint: SshEndpoint, knownHostsPath: string, command: string): Promise<void>;
-}
-
-export function tcpReachable(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
 }
 
 export const realGenericApi: GenericApi = {

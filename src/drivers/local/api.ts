@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { constants as fsc, promises as fs, openSync, closeSync, statfsSync } from 'node:fs';
-import { connect } from 'node:net';
 import { delimiter, join } from 'node:path';
 import type { Exec, ExecResult } from '../../core/exec';
 import { TsmError } from '../../core/errors';
+import { tcpReachable } from '../../core/tcp-reachable';
 
 /** What /proc/<pid>/stat says about a process. */
 export interface ProcStat {
@@ -116,19 +116,6 @@ async function childPids(pid: number): Promise<number[]> {
   return found;
 }
 
-function tcpProbe(host: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect({ host, port });
-    const done = (ok: boolean) => {
-      sock.destroy();
-      resolve(ok);
-    };
-    sock.setTimeout(timeoutMs, () => done(false));
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
 function spawnDetached(file: string, args: readonly string[], opts: { logPath: string; env: Record<string, string> }): Promise<number> {
   return new Promise((resolve, reject) => {
     const fd = openSync(opts.logPath, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_APPEND, 0o600);
@@ -170,7 +157,7 @@ export function realLocalApi(exec: Exec): LocalHostApi {
     },
     mounts: async () => parseMounts((await readOrUndefined('/proc/self/mounts')) ?? ''),
     fsType: (path) => statfsSync(path).type,
-    tcpProbe,
+    tcpProbe: tcpReachable,
     readFile: readOrUndefined,
     writeFile: (path, data) => fs.writeFile(path, data),
     mkdirp: async (path) => void (await fs.mkdir(path, { recursive: true })),
