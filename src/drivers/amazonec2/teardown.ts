@@ -72,10 +72,9 @@ async function removeInstance(d: TeardownDeps, id: string, left: Leftover[]): Pr
     d.progress({ kind: 'info', message: `Terminating instance ${id}` });
     await d.api.terminateInstance(id);
   } catch (e) {
-    if (!isNotFound(e)) {
-      left.push({ id, why: ec2Error(e, 'TerminateInstances', `instance ${id}`, d.ctx.config.region).message });
-      return false;
-    }
+    if (isNotFound(e)) return true;
+    left.push({ id, why: ec2Error(e, 'TerminateInstances', `instance ${id}`, d.ctx.config.region).message });
+    return false;
   }
   try {
     // Right after a launch DescribeInstances may not see the instance yet: absence counts as

@@ -10,6 +10,12 @@ import { randomBytes } from 'node:crypto';
 import type { ConformanceFake } from '../conformance/driver-conformance';
 import type { Ec2Api, Ec2Image, Ec2Instance, Ec2SecurityGroup, Ec2Subnet, IngressRule, InstanceStateName, RunInstanceRequest } from '../../../src/drivers/amazonec2/api';
 import { CANONICAL_OWNER } from '../../../src/drivers/amazonec2/image';
+import type { Amazonec2DriverDeps } from '../../../src/drivers/amazonec2/driver';
+import { Amazonec2Driver } from '../../../src/drivers/amazonec2/driver';
+import { amazonec2ConfigFromFlags, type Amazonec2Config } from '../../../src/drivers/amazonec2/config';
+import { amazonec2Flags } from '../../../src/drivers/amazonec2/flags';
+import type { FlagValues } from '../../../src/drivers/driver';
+import { makeDriverContext, type TestDriverContext } from '../driver-context';
 
 export const FAKE_REGION = 'us-east-1';
 export const DEFAULT_VPC = 'vpc-0d0d0d0d0d0d0d0d0';
@@ -333,4 +339,34 @@ function view(i: FakeInstance): Ec2Instance {
   const out: Ec2Instance = { id, state, publicIp, privateIp, publicDns, privateDns, spotRequestId, securityGroupIds: [...securityGroupIds] };
   for (const k of Object.keys(out) as (keyof Ec2Instance)[]) if (out[k] === undefined) delete out[k];
   return out;
+}
+
+// ---- test wiring shared by the amazonec2 test files
+
+/** Waits that poll every ms and give up in seconds, so the fake's transitions take no time. */
+export const FAST: Omit<Amazonec2DriverDeps, 'api'> = {
+  pollMs: 1,
+  timeouts: { running: 2000, address: 2000, stopped: 2000, terminated: 2000, groupRelease: 2000 },
+};
+
+/** Flag values as the CLI gives them: every default applied, then `flags`. */
+export function flagValues(flags: FlagValues = {}): FlagValues {
+  const v: FlagValues = {};
+  for (const f of amazonec2Flags) if (f.default !== undefined) v[f.name] = f.default;
+  return { ...v, ...flags };
+}
+
+export interface Ec2Subject {
+  fake: FakeEc2;
+  ctx: TestDriverContext<Amazonec2Config>;
+  driver: Amazonec2Driver;
+}
+
+/** A driver over a fresh fake (or `fake`) with a valid config from `flags`. */
+export function ec2Subject(flags: FlagValues = {}, o: { fake?: FakeEc2; signal?: AbortSignal; name?: string } = {}): Ec2Subject {
+  const { config, problems } = amazonec2ConfigFromFlags(flagValues(flags));
+  if (problems.length) throw new Error(`bad test flags: ${JSON.stringify(problems)}`);
+  const fake = o.fake ?? new FakeEc2();
+  const ctx = makeDriverContext({ name: o.name ?? 'web1', config, signal: o.signal });
+  return { fake, ctx, driver: new Amazonec2Driver(ctx, { api: fake.api(config.region), ...FAST }) };
 }

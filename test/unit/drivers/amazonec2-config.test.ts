@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { amazonec2ConfigFromFlags, parseOpenPorts, parseTags } from '../../../src/drivers/amazonec2/config';
 import { amazonec2Flags } from '../../../src/drivers/amazonec2/flags';
 import { desiredRules, missingRules } from '../../../src/drivers/amazonec2/ports';
-import { flagValues } from './amazonec2-helpers';
+import { flagValues } from '../../helpers/fakes/amazonec2-fake';
 
 test('amazonec2 config: defaults are the refreshed docker-machine ones', () => {
   const { config, problems } = amazonec2ConfigFromFlags(flagValues());

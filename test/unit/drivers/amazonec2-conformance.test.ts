@@ -2,7 +2,7 @@ import { runDriverConformance } from '../../helpers/conformance/driver-conforman
 import { FakeEc2 } from '../../helpers/fakes/amazonec2-fake';
 import { definition } from '../../../src/drivers/amazonec2';
 import { Amazonec2Driver } from '../../../src/drivers/amazonec2/driver';
-import { FAST } from './amazonec2-helpers';
+import { FAST } from '../../helpers/fakes/amazonec2-fake';
 
 runDriverConformance({
   name: 'amazonec2',

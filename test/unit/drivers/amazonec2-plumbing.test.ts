@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { RunInstanceRequest } from '../../../src/drivers/amazonec2/api';
 import { CANONICAL_OWNER, newestImage, pickArchitecture } from '../../../src/drivers/amazonec2/image';
 import { OTHER_VPC } from '../../helpers/fakes/amazonec2-fake';
-import { subject, type Subject } from './amazonec2-helpers';
+import { ec2Subject as subject, type Ec2Subject as Subject } from '../../helpers/fakes/amazonec2-fake';
 
 function runRequest(s: Subject): RunInstanceRequest {
   const call = s.fake.calls.find((c) => c.call === 'RunInstances');
