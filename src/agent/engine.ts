@@ -12,6 +12,9 @@ import { OciRuntime } from './runtime/runc';
 import { which } from './runtime/which';
 import { run } from './util/proc';
 import { StdinPipes } from './runtime/stdin-pipes';
+import { DistributionIndex } from './images/distribution-index';
+import { DiffSource } from './images/diff-source';
+import { BlobFetcher } from './images/blob-fetcher';
 
 /**
  * Where things live.
@@ -58,6 +61,12 @@ export interface Engine {
   content: ContentStore;
   layers: LayerStore;
   images: ImageStore;
+  /** Compressed forms of layers and the manifests images were pulled with. */
+  dist: DistributionIndex;
+  /** Uncompressed layer content by diff ID (plain or decompressed from a pulled blob). */
+  diffs: DiffSource;
+  /** Registry downloads, shared between concurrent pulls. */
+  blobs: BlobFetcher;
   containers: ContainerStore;
   runtime: OciRuntime;
   conmonBin: string;
@@ -81,7 +90,10 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   for (const f of await fsp.readdir(paths.execSpecs)) await fsp.rm(join(paths.execSpecs, f), { force: true });
   const content = new ContentStore(paths.content);
   await content.init();
-  const layers = new LayerStore(paths.layers, content, (m) => log.warn(m));
+  const dist = new DistributionIndex(config.dataRoot);
+  await dist.init();
+  const diffs = new DiffSource(content, dist);
+  const layers = new LayerStore(paths.layers, (d) => diffs.open(d), (m) => log.warn(m));
   await layers.init();
   const images = new ImageStore(paths.images);
   await images.init();
@@ -92,7 +104,7 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   const runtime = new OciRuntime(runtimeBin, paths.runtimeRoot);
   const conmonVersion = /version\s+(\S+)/.exec((await run(conmonBin, ['--version'])).stdout)?.[1] ?? 'unknown';
   return {
-    config, log, paths, content, layers, images, containers, runtime,
+    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), containers, runtime,
     conmonBin, stdin: await StdinPipes.writeWrapper(config.execRoot, runtimeBin), versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
   };
 }

@@ -15,6 +15,7 @@ import { containerRoutes } from './api/container-routes';
 import { streamRoutes } from './api/stream-routes';
 import { execRoutes } from './api/exec-routes';
 import { pruneRoutes } from './api/prune-routes';
+import { registryRoutes } from './api/registry-routes';
 
 /** Writes the pid file, refusing when another live agent owns it. */
 async function writePidfile(path: string): Promise<void> {
@@ -40,6 +41,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   const router = new Router();
   systemRoutes(router, engine);
   pruneRoutes(router, engine, lc);
+  registryRoutes(router, engine);
   imageRoutes(router, engine);
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);

@@ -3,6 +3,7 @@ import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
 import { badRequest, ApiError } from '../http/api-error';
 import { importImage } from '../images/importer';
+import { pullRoute } from './registry-routes';
 import { deleteImage } from '../images/image-delete';
 import type { ImageRecord } from '../images/image-store';
 import { familiarString, parseReference, fullString, withDefaultTag } from '../images/reference';
@@ -19,6 +20,10 @@ export function repoTags(img: ImageRecord): string[] {
   return img.tags.map((t) => familiarString(parseReference(t)));
 }
 
+export function repoDigests(img: ImageRecord): string[] {
+  return img.digests.map((t) => familiarString(parseReference(t)));
+}
+
 async function inspectImage(engine: Engine, img: ImageRecord): Promise<Record<string, unknown>> {
   const size = await imageSize(engine, img);
   const chain = chainIds(img.config.rootfs.diff_ids);
@@ -26,7 +31,7 @@ async function inspectImage(engine: Engine, img: ImageRecord): Promise<Record<st
   return {
     Id: img.id,
     RepoTags: repoTags(img),
-    RepoDigests: [],
+    RepoDigests: repoDigests(img),
     Parent: '',
     Comment: img.config.comment ?? '',
     Created: img.config.created,
@@ -60,7 +65,7 @@ async function listImages(ctx: RequestContext, engine: Engine): Promise<void> {
     if (labels?.length && !labelsMatch(img.config.config?.Labels ?? {}, labels)) continue;
     const size = await imageSize(engine, img);
     out.push({
-      Id: img.id, ParentId: '', RepoTags: tags, RepoDigests: [], Created: Math.floor(Date.parse(img.config.created) / 1000),
+      Id: img.id, ParentId: '', RepoTags: tags, RepoDigests: repoDigests(img), Created: Math.floor(Date.parse(img.config.created) / 1000),
       Size: size, SharedSize: -1, VirtualSize: size, Labels: img.config.config?.Labels ?? {},
       Containers: engine.containers.all().filter((c) => c.Image === img.id).length,
     });
@@ -90,10 +95,7 @@ async function createImage(ctx: RequestContext, engine: Engine): Promise<void> {
     return;
   }
   if (fromSrc) throw new ApiError(501, 'importing from a URL is not supported by tsagent yet: download the archive and use "docker import -"');
-  if (fromImage) {
-    const name = q.get('tag') ? `${fromImage}:${q.get('tag')}` : fromImage;
-    throw new ApiError(501, `tsagent cannot pull images yet: ${name} is not present on this host (create it with "docker import")`);
-  }
+  if (fromImage) return pullRoute(ctx, engine, fromImage);
   throw badRequest('one of fromSrc or fromImage is required');
 }
 

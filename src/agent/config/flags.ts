@@ -26,6 +26,10 @@ export interface AgentConfig {
   labels: string[];
   insecureRegistries: string[];
   registryMirrors: string[];
+  /** Per-registry TLS material, Docker's certs.d layout: <dir>/<host:port>/{*.crt, client.cert, client.key}. */
+  registryCertsDir: string;
+  /** Bytes per PATCH when pushing stored blobs (0: one request per blob). */
+  uploadChunkSize: number;
   cgroupParent: string;
   pidfile: string;
   /** Path or name of the OCI runtime (runc or crun); resolved on PATH when not absolute. */
@@ -59,6 +63,8 @@ const FLAGS: FlagDef[] = [
   { names: ['--label'], kind: 'list', key: 'label', help: 'engine label key=value (repeatable)' },
   { names: ['--insecure-registry'], kind: 'list', key: 'insecureRegistry', help: 'registry reached over plain HTTP (repeatable)' },
   { names: ['--registry-mirror'], kind: 'list', key: 'registryMirror', help: 'Docker Hub mirror URL (repeatable)' },
+  { names: ['--registry-certs-dir'], kind: 'string', key: 'registryCertsDir', help: 'registry CAs and client certs: <dir>/<host:port>/ca.crt (default /etc/tsagent/certs.d)' },
+  { names: ['--registry-upload-chunk'], kind: 'string', key: 'uploadChunk', help: 'push blobs in PATCH chunks of this many bytes (default 0: one request)' },
   { names: ['--cgroup-parent'], kind: 'string', key: 'cgroupParent', help: 'parent cgroup of containers (default /tsagent)' },
   { names: ['-p', '--pidfile'], kind: 'string', key: 'pidfile', help: 'pid file (default /run/tsagent.pid)' },
   { names: ['--runtime'], kind: 'string', key: 'runtime', help: 'OCI runtime: runc (default) or crun, a name or a path' },
@@ -159,12 +165,15 @@ export function parseAgentFlags(argv: readonly string[]): AgentConfig {
   if (!/^\/?[A-Za-z0-9_.\-/]+$/.test(cgroupParent) || cgroupParent.split('/').includes('..')) {
     problems.push(`--cgroup-parent "${cgroupParent}": use a path like /tsagent`);
   }
-  for (const [key, flag] of [['dataRoot', '--data-root'], ['execRoot', '--exec-root'], ['pidfile', '--pidfile']]) {
+  for (const [key, flag] of [['dataRoot', '--data-root'], ['execRoot', '--exec-root'], ['pidfile', '--pidfile'], ['registryCertsDir', '--registry-certs-dir']]) {
     const v = last(values, key);
     if (v !== undefined && !v.startsWith('/')) problems.push(`${flag} "${v}": must be an absolute path`);
   }
+  const chunk = last(values, 'uploadChunk') ?? '0';
+  if (!/^\d+$/.test(chunk)) problems.push(`--registry-upload-chunk "${chunk}": expected a number of bytes`);
   if (problems.length > 0) throw new FlagError(problems);
   return {
+    uploadChunkSize: Number(chunk),
     hosts,
     tls,
     dataRoot: last(values, 'dataRoot') ?? '/var/lib/tsagent',
@@ -172,6 +181,7 @@ export function parseAgentFlags(argv: readonly string[]): AgentConfig {
     labels,
     insecureRegistries: values.get('insecureRegistry') ?? [],
     registryMirrors: values.get('registryMirror') ?? [],
+    registryCertsDir: last(values, 'registryCertsDir') ?? '/etc/tsagent/certs.d',
     cgroupParent: cgroupParent.startsWith('/') ? cgroupParent : `/${cgroupParent}`,
     pidfile: last(values, 'pidfile') ?? '/run/tsagent.pid',
     runtime: last(values, 'runtime'),

@@ -11,8 +11,10 @@ export interface ImageRecord {
   /** sha256:<hex> of the config bytes. */
   id: string;
   config: ImageConfig;
-  /** Normalised references (docker.io/library/bb:latest). */
+  /** Normalised tag references (docker.io/library/bb:latest). */
   tags: string[];
+  /** Normalised digest references (docker.io/library/bb@sha256:...): RepoDigests. */
+  digests: string[];
 }
 
 const hex = (id: string) => id.replace(/^sha256:/, '');
@@ -57,7 +59,8 @@ export class ImageStore {
   record(id: string): ImageRecord {
     const config = this.images.get(id);
     if (!config) throw notFound(`No such image: ${id}`);
-    return { id, config, tags: Object.keys(this.refs).filter((r) => this.refs[r] === id).sort() };
+    const refs = Object.keys(this.refs).filter((r) => this.refs[r] === id).sort();
+    return { id, config, tags: refs.filter((r) => !r.includes('@')), digests: refs.filter((r) => r.includes('@')) };
   }
 
   list(): ImageRecord[] {

@@ -19,6 +19,36 @@ export class ContentStore {
     await mkdirp(join(this.root, 'sha256'));
     await mkdirp(join(this.root, 'tmp'));
     for (const f of await fsp.readdir(join(this.root, 'tmp'))) await fsp.rm(join(this.root, 'tmp', f), { force: true });
+    await mkdirp(join(this.root, 'ingest'));
+    const stale = Date.now() - 7 * 24 * 3600 * 1000;
+    for (const f of await fsp.readdir(join(this.root, 'ingest'))) {
+      const st = await fsp.stat(join(this.root, 'ingest', f)).catch(() => undefined);
+      if (st && st.mtimeMs < stale) await fsp.rm(join(this.root, 'ingest', f), { force: true });
+    }
+  }
+
+  /**
+   * Where a download of `digest` accumulates. Kept across failures and restarts so an
+   * interrupted pull resumes; only `commitPartial` moves it into the store.
+   */
+  partialPath(digest: string): string {
+    return join(this.root, 'ingest', this.path(digest).split('/').pop()!);
+  }
+
+  /** Moves a complete, already verified download into the store. */
+  async commitPartial(digest: string): Promise<void> {
+    if (await this.has(digest)) await fsp.rm(this.partialPath(digest), { force: true });
+    else await fsp.rename(this.partialPath(digest), this.path(digest));
+  }
+
+  /** Bytes stored for a digest, or undefined. */
+  async size(digest: string): Promise<number | undefined> {
+    return (await fsp.stat(this.path(digest)).catch(() => undefined))?.size;
+  }
+
+  /** Every stored digest. */
+  async list(): Promise<string[]> {
+    return (await fsp.readdir(join(this.root, 'sha256'))).filter((n) => /^[0-9a-f]{64}$/.test(n)).map((n) => `sha256:${n}`);
   }
 
   path(digest: string): string {

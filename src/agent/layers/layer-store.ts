@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { atomicWriteJson, exists, mkdirp, readJsonIfExists, listDir } from '../util/fsx';
 import { mountOverlay, unmount } from '../util/mount';
 import { unpackTar } from './unpack';
-import type { ContentStore } from './content-store';
+import { Drainable } from './decompress-stream';
+
+/** Opens the verified uncompressed tar of a layer by diff ID (the stream throws at its end on a mismatch). */
+export type DiffOpener = (diffId: string) => Promise<AsyncIterable<Buffer>>;
 
 /** One unpacked layer: `<root>/<chain hex>/diff` plus its metadata. */
 export interface LayerMeta {
@@ -34,7 +37,7 @@ const hex = (digest: string) => digest.replace(/^sha256:/, '');
 export class LayerStore {
   private readonly building = new Map<string, Promise<LayerMeta>>();
 
-  constructor(readonly root: string, private readonly content: ContentStore, private readonly warn: (m: string) => void) {}
+  constructor(readonly root: string, private readonly open: DiffOpener, private readonly warn: (m: string) => void) {}
 
   async init(): Promise<void> {
     await mkdirp(this.root, 0o755);
@@ -82,9 +85,11 @@ export class LayerStore {
     await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
     await fsp.chmod(diff, 0o755);
     try {
+      const src = new Drainable(await this.open(diffId));
       const stats = parents.length === 0
-        ? await unpackTar(this.content.readVerified(diffId), diff, { applyWhiteouts: false, warn: this.warn })
-        : await this.unpackOnOverlay(parents, tmp, diffId);
+        ? await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn })
+        : await this.unpackOnOverlay(parents, tmp, src);
+      await src.drain();
       const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats.bytes };
       await atomicWriteJson(join(tmp, 'layer.json'), meta);
       await fsp.rename(tmp, this.dir(chainId)).catch(async (e) => {
@@ -100,14 +105,14 @@ export class LayerStore {
   }
 
   /** Applies a layer on top of its parents through an overlay mount, so whiteouts become overlay whiteouts. */
-  private async unpackOnOverlay(parents: string[], tmp: string, diffId: string) {
+  private async unpackOnOverlay(parents: string[], tmp: string, src: AsyncIterable<Buffer>) {
     const merged = join(tmp, 'merged');
     const work = join(tmp, 'work');
     await fsp.mkdir(merged);
     await fsp.mkdir(work);
     await mountOverlay({ lowers: [...parents].reverse().map((c) => this.relDiff(c)), lowerBase: this.root, upper: join(tmp, 'diff'), work, target: merged });
     try {
-      return await unpackTar(this.content.readVerified(diffId), merged, { applyWhiteouts: true, warn: this.warn });
+      return await unpackTar(src, merged, { applyWhiteouts: true, warn: this.warn });
     } finally {
       await unmount(merged);
       await fsp.rm(work, { recursive: true, force: true });

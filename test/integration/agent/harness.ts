@@ -122,10 +122,13 @@ export class AgentHarness {
     ];
   }
 
+  /** Extra agent flags used by every start (e.g. --insecure-registry). */
+  extraArgs: string[] = [];
+
   /** Starts the agent and waits until /_ping answers over mutual TLS. */
   async start(): Promise<void> {
     const log = openSync(this.logFile, 'a');
-    this.proc = spawn(process.execPath, this.agentArgs(), { stdio: ['ignore', log, log] });
+    this.proc = spawn(process.execPath, this.agentArgs(this.extraArgs), { stdio: ['ignore', log, log] });
     closeSync(log);
     const proc = this.proc;
     this.exited = new Promise((res) => proc.once('exit', (code) => res(code)));

@@ -40,7 +40,7 @@ test('run config merge follows dockerd', () => {
 });
 
 test('container records: argv, hostname, defaults, validation', () => {
-  const img: ImageRecord = { id: 'sha256:i', tags: [], config: { architecture: 'amd64', os: 'linux', created: '', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
+  const img: ImageRecord = { id: 'sha256:i', tags: [], digests: [], config: { architecture: 'amd64', os: 'linux', created: '', config: { Cmd: ['sh'] }, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
   const id = 'f'.repeat(64);
   const r = buildRecord(id, 'web', { Image: 'bb', Cmd: ['echo', 'hi'], HostConfig: { AutoRemove: true } }, img, ['sha256:l']);
   assert.equal(r.Name, '/web');
@@ -69,7 +69,7 @@ test('users resolve against passwd and group like dockerd', () => {
 });
 
 test('request bodies: Cmd as a string, bad types are 400s', () => {
-  const img: ImageRecord = { id: 'sha256:i', tags: [], config: { architecture: 'amd64', os: 'linux', created: '', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
+  const img: ImageRecord = { id: 'sha256:i', tags: [], digests: [], config: { architecture: 'amd64', os: 'linux', created: '', config: {}, rootfs: { type: 'layers', diff_ids: [] }, history: [] } };
   const id = 'e'.repeat(64);
   assert.deepEqual(buildRecord(id, 'a', { Image: 'bb', Cmd: 'echo' as unknown as string[] }, img, []).Path, 'echo');
   const bad = (b: Record<string, unknown>) => assert.throws(() => buildRecord(id, 'a', { Image: 'bb', Cmd: ['x'], ...b }, img, []), (e: unknown) => e instanceof ApiError && e.status === 400);

@@ -1,0 +1,31 @@
+import type { ContentStore } from '../layers/content-store';
+import { decompressStream, verifyDigest } from '../layers/decompress-stream';
+import { layerCompression } from '../registry/manifest';
+import type { DistributionIndex } from './distribution-index';
+
+/**
+ * The uncompressed content of a layer by diff ID: the plain tar when the store has it
+ * (docker import, load), else a stored compressed blob (pull) decompressed on the fly. The
+ * stream is verified twice: the stored blob against its digest, the output against the diff ID.
+ */
+export class DiffSource {
+  constructor(private readonly content: ContentStore, private readonly dist: DistributionIndex) {}
+
+  /** The stored compressed form of a diff, if any. */
+  async storedForm(diffId: string) {
+    for (const f of this.dist.forms(diffId)) if (f.stored && f.digest !== diffId && (await this.content.has(f.digest))) return f;
+    return undefined;
+  }
+
+  async has(diffId: string): Promise<boolean> {
+    return (await this.content.has(diffId)) || !!(await this.storedForm(diffId));
+  }
+
+  async open(diffId: string): Promise<AsyncIterable<Buffer>> {
+    if (await this.content.has(diffId)) return this.content.readVerified(diffId);
+    const form = await this.storedForm(diffId);
+    if (!form) throw new Error(`layer ${diffId} has no content in the store (pull or load the image again)`);
+    const kind = layerCompression(form.mediaType) ?? 'gzip';
+    return verifyDigest(decompressStream(this.content.readVerified(form.digest), kind), diffId);
+  }
+}

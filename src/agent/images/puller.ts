@@ -1,0 +1,120 @@
+import type { Engine } from '../engine';
+import type { AuthConfig } from '../registry/auth-config';
+import { RegistryError } from '../registry/registry-error';
+import type { Descriptor } from '../registry/manifest';
+import { chainIds } from '../layers/layer-store';
+import { DiffIdMismatchError } from '../layers/decompress-stream';
+import { familiarName, familiarString, fullName, fullString, type Reference } from './reference';
+import { goArch } from './image-config';
+import type { JsonProgress } from './json-progress';
+import { openRegistry, shortDigest } from './registry-session';
+import { resolveManifest, fetchConfig, wantedPlatform } from './manifest-fetch';
+import { Semaphore } from '../util/semaphore';
+
+export interface PullOptions {
+  /** Normalised, with a tag or a digest. */
+  ref: Reference;
+  platform?: string | null;
+  auth: AuthConfig;
+}
+
+export interface PullResult { id: string; digest: string; upToDate: boolean }
+
+const DOWNLOADS = 3;
+
+/** Blobs and layers a failed pull made, removed when the failure was a verification failure. */
+interface Fresh { blobs: string[]; chains: string[] }
+
+async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
+  const used = new Set(engine.images.list().flatMap((i) => chainIds(i.config.rootfs.diff_ids)));
+  for (const c of [...fresh.chains].reverse()) if (!used.has(c)) await engine.layers.remove(c);
+  for (const b of fresh.blobs) {
+    if (engine.blobs.busy(b)) continue;
+    const diff = engine.dist.diffIdOf(b);
+    if (diff) await engine.dist.dropForm(diff, b);
+    await engine.content.remove(b);
+  }
+}
+
+/**
+ * `docker pull`: resolves the reference (index -> this platform's manifest), verifies the
+ * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable)
+ * and unpacks them in order, each checked against rootfs.diff_ids. The image is recorded
+ * and tagged only when every layer is in place, so a failed pull leaves no image.
+ */
+export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgress): Promise<PullResult> {
+  const { ref } = opts;
+  const repo = ref.path;
+  const client = openRegistry(engine, ref.domain, opts.auth);
+  const fresh: Fresh = { blobs: [], chains: [] };
+  try {
+    const resolved = await resolveManifest(client, repo, ref.digest ?? ref.tag ?? 'latest', wantedPlatform(opts.platform, goArch()));
+    p.status(`Pulling from ${familiarName(ref)}`, ref.digest ?? ref.tag);
+    const m = resolved.manifest;
+    const { bytes: configBytes, config } = await fetchConfig(client, repo, m);
+    const diffIds = config.rootfs.diff_ids;
+    const existed = engine.images.lookup(m.config.digest) === m.config.digest;
+    await fetchLayers(engine, client, repo, m.layers, diffIds, p, fresh);
+    const id = await engine.images.add(configBytes);
+    await recordManifests(engine, ref, id, resolved);
+    if (ref.tag) await engine.images.tag(id, fullString({ ...ref, digest: undefined }));
+    await engine.images.tag(id, `${fullName(ref)}@${resolved.topDigest}`);
+    p.status(`Digest: ${resolved.topDigest}`);
+    const upToDate = existed && fresh.chains.length === 0;
+    p.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}`);
+    engine.log.info('image pulled', { ref: fullString(ref), id: id.slice(0, 19), digest: resolved.topDigest });
+    return { id, digest: resolved.topDigest, upToDate };
+  } catch (e) {
+    if (e instanceof RegistryError && ['DIGEST_MISMATCH', 'DIFF_ID_MISMATCH', 'CONFIG_MISMATCH', 'SIZE_MISMATCH'].includes(e.code)) await discardFresh(engine, fresh).catch(() => undefined);
+    throw e;
+  } finally {
+    client.close();
+  }
+}
+
+async function recordManifests(engine: Engine, ref: Reference, id: string, r: Awaited<ReturnType<typeof resolveManifest>>): Promise<void> {
+  await engine.content.putBytes(r.manifestBytes);
+  if (r.index) await engine.content.putBytes(r.index.bytes);
+  await engine.dist.addManifest(id, {
+    repository: fullName(ref), digest: r.manifestDigest, mediaType: r.manifest.mediaType, layers: r.manifest.layers.map((l) => l.digest),
+  });
+}
+
+async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], diffIds: string[], p: JsonProgress, fresh: Fresh): Promise<void> {
+  const chain = chainIds(diffIds);
+  const present = await Promise.all(chain.map(async (c) => !!(await engine.layers.meta(c))));
+  layers.forEach((l, i) => p.status(present[i] ? 'Already exists' : 'Pulling fs layer', shortDigest(l.digest)));
+  const sem = new Semaphore(DOWNLOADS);
+  const downloads = layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => download(engine, client, repo, l, diffIds[i], p, fresh))));
+  downloads.forEach((d) => d.catch(() => undefined));
+  for (let i = 0; i < layers.length; i++) {
+    await downloads[i];
+    if (present[i]) continue;
+    const id = shortDigest(layers[i].digest);
+    p.status('Extracting', id);
+    try {
+      const before = !!(await engine.layers.meta(chain[i]));
+      await engine.layers.ensure(diffIds.slice(0, i + 1));
+      if (!before) fresh.chains.push(chain[i]);
+    } catch (e) {
+      if (e instanceof DiffIdMismatchError) {
+        await engine.dist.dropForm(diffIds[i], layers[i].digest);
+        throw new RegistryError('DIFF_ID_MISMATCH', `layer ${layers[i].digest} failed verification: ${e.message}`);
+      }
+      throw e;
+    }
+    p.status('Pull complete', id);
+  }
+}
+
+async function download(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh): Promise<void> {
+  const id = shortDigest(l.digest);
+  const had = await engine.content.has(l.digest);
+  if (!had) {
+    await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
+    fresh.blobs.push(l.digest);
+    p.status('Verifying Checksum', id);
+  }
+  p.status('Download complete', id);
+  await engine.dist.addForm(diffId, { digest: l.digest, mediaType: l.mediaType, size: l.size, stored: true, seen: [{ registry: client.endpoint.name, repository: repo }] });
+}

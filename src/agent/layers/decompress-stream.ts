@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { Decompress as ZstdDecompress } from 'fzstd';
+
+export type LayerCompression = 'gzip' | 'zstd' | 'none';
+
+/** Thrown when uncompressed content does not hash to the diff ID it should have. */
+export class DiffIdMismatchError extends Error {
+  constructor(readonly expected: string, readonly actual: string) {
+    super(`layer content hashes to ${actual}, but the image config says ${expected} (rootfs.diff_ids): the layer or the config is corrupt`);
+    this.name = 'DiffIdMismatchError';
+  }
+}
+
+/** zstd through fzstd (pure JS: Node 20's zlib has no zstd). Frames may be concatenated. */
+async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let out: Buffer[] = [];
+  const d = new ZstdDecompress((data) => { out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
+  for await (const chunk of source) {
+    d.push(chunk);
+    if (out.length) { const o = out; out = []; yield* o; }
+  }
+  d.push(new Uint8Array(0), true);
+  yield* out;
+}
+
+/** The uncompressed bytes of `source`. */
+export function decompressStream(source: AsyncIterable<Buffer>, kind: LayerCompression): AsyncIterable<Buffer> {
+  if (kind === 'none') return source;
+  if (kind === 'gzip') return Readable.from(source, { objectMode: false }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  return unzstd(source);
+}
+
+/**
+ * Passes `source` through, hashing it; at its end throws DiffIdMismatchError unless the
+ * content hashed to `expected`. The consumer must read to the end (see `drain`).
+ */
+export async function* verifyDigest(source: AsyncIterable<Buffer>, expected: string, onBytes?: (n: number) => void): AsyncGenerator<Buffer> {
+  const hash = createHash('sha256');
+  for await (const c of source) {
+    hash.update(c);
+    onBytes?.(c.length);
+    yield c;
+  }
+  const got = `sha256:${hash.digest('hex')}`;
+  if (got !== expected) throw new DiffIdMismatchError(expected, got);
+}
+
+/** An iterator that can be handed to a parser that stops early, then read to its end. */
+export class Drainable implements AsyncIterable<Buffer> {
+  private readonly it: AsyncIterator<Buffer>;
+  constructor(source: AsyncIterable<Buffer>) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+  [Symbol.asyncIterator](): AsyncIterator<Buffer> {
+    return { next: () => this.it.next() };
+  }
+  async drain(): Promise<void> {
+    for (;;) if ((await this.it.next()).done) return;
+  }
+}
