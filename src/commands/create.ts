@@ -25,6 +25,7 @@ export default class Create extends BaseCommand {
     'engine-insecure-registry': Flags.string({ description: 'Registry the engine may reach without TLS (repeatable)', multiple: true, multipleNonGreedy: true }),
     'engine-registry-mirror': Flags.string({ description: 'Registry mirror URL (repeatable)', multiple: true, multipleNonGreedy: true }),
     'tls-san': Flags.string({ description: 'Extra name or IP for the server certificate (repeatable)', multiple: true, multipleNonGreedy: true }),
+    swarm: Flags.boolean({ description: 'The machine is meant for a Docker Swarm: cloud drivers also open the swarm ports (2377/tcp, 7946/tcp+udp, 4789/udp)', default: false }),
     'keep-on-failure': Flags.boolean({ description: 'Keep what was created when creation fails (to debug it)', default: false }),
     ...driverOclifFlags(),
   };
@@ -43,7 +44,7 @@ export default class Create extends BaseCommand {
     const record = await createMachine(store, {
       name: args.name,
       driver: driverName,
-      driverFlags: driverFlagValues(allDriverFlags()[driverName] ?? [], flags as Record<string, unknown>),
+      driverFlags: { ...driverFlagValues(allDriverFlags()[driverName] ?? [], flags as Record<string, unknown>), swarm: flags.swarm },
       engine: {
         kind: flags.engine as EngineKind,
         port: flags['engine-port'],

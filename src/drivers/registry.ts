@@ -8,12 +8,14 @@ import { TsmError } from '../core/errors';
 const loaders: Record<string, () => DriverDefinition<any>> = {
   local: () => require('./local').definition,
   generic: () => require('./generic').definition,
+  amazonec2: () => require('./amazonec2').definition,
 };
 
 /** Each driver's flag list, from its small flags.ts (no SDK is loaded). */
 const flagLoaders: Record<string, () => DriverFlag[]> = {
   local: () => require('./local/flags').localFlags,
   generic: () => require('./generic/flags').genericFlags,
+  amazonec2: () => require('./amazonec2/flags').amazonec2Flags,
 };
 
 export const DEFAULT_DRIVER = 'local';
