@@ -1,0 +1,39 @@
+import type { MachineState } from '../driver';
+
+/** VBoxManage's VMState values (showvminfo --machinereadable) as docker-machine's states. */
+const STATES: Record<string, MachineState> = {
+  running: 'Running',
+  teleporting: 'Running',
+  livesnapshotting: 'Running',
+  onlinesnapshotting: 'Running',
+  paused: 'Paused',
+  teleportingpausedvm: 'Paused',
+  saved: 'Saved',
+  poweroff: 'Stopped',
+  aborted: 'Stopped',
+  'aborted-saved': 'Saved',
+  starting: 'Starting',
+  restoring: 'Starting',
+  teleportingin: 'Starting',
+  stopping: 'Stopping',
+  saving: 'Stopping',
+  stuck: 'Error',
+  gurumeditation: 'Error',
+};
+
+export function vmStateOf(vmState: string | undefined): MachineState {
+  if (vmState === undefined) return 'None';
+  return STATES[vmState.toLowerCase()] ?? 'None';
+}
+
+/** docker-machine's reading of VBox.log: VirtualBox could not use VT-x/AMD-V for the VM. */
+export function vtxFailureInLog(log: string): boolean {
+  return log.split(/\r?\n/).some(
+    (l) =>
+      (l.includes('VT-x is disabled') && !l.includes('Falling back to raw-mode')) ||
+      l.includes('the host CPU does NOT support HW virtualization') ||
+      l.includes('VERR_VMX_UNABLE_TO_START_VM') ||
+      (l.includes('Power up failed') && l.includes('VERR_VMX_NO_VMX')) ||
+      l.includes('VERR_SVM_DISABLED'),
+  );
+}
