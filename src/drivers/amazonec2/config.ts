@@ -147,10 +147,18 @@ function rootSize(v: unknown, problems: Problem[]): number {
   return n;
 }
 
-function credentials(values: FlagValues, problems: Problem[]): Pick<Amazonec2Config, 'accessKey' | 'secretKey' | 'sessionToken'> {
-  const accessKey = str(values['amazonec2-access-key']);
-  const secretKey = str(values['amazonec2-secret-key']);
-  const sessionToken = str(values['amazonec2-session-token']);
+/**
+ * Keys given on the command line are stored (as docker-machine did, in the 0600 machine file).
+ * Keys that came from the environment are not: the SDK chain reads the environment again on
+ * every command, so refreshed temporary credentials keep working for stop/start/rm.
+ */
+function credentials(values: FlagValues, problems: Problem[], env: NodeJS.ProcessEnv): Pick<Amazonec2Config, 'accessKey' | 'secretKey' | 'sessionToken'> {
+  let accessKey = str(values['amazonec2-access-key']);
+  let secretKey = str(values['amazonec2-secret-key']);
+  let sessionToken = str(values['amazonec2-session-token']);
+  if (accessKey && accessKey === env.AWS_ACCESS_KEY_ID && secretKey === env.AWS_SECRET_ACCESS_KEY && sessionToken === (str(env.AWS_SESSION_TOKEN) ?? undefined)) {
+    accessKey = secretKey = sessionToken = undefined;
+  }
   if ((accessKey === undefined) !== (secretKey === undefined)) {
     const [given, missing] = accessKey ? ['--amazonec2-access-key', '--amazonec2-secret-key'] : ['--amazonec2-secret-key', '--amazonec2-access-key'];
     problems.push({ field: missing, message: `is required with ${given}`, suggestion: 'give both keys, or neither to use the SDK credential chain (AWS_PROFILE, SSO, instance role)' });
@@ -212,7 +220,7 @@ function instance(values: FlagValues, problems: Problem[]) {
 }
 
 /** Builds an EC2 machine's config from flag values (env and defaults applied); reports every problem. */
-export function amazonec2ConfigFromFlags(values: FlagValues): { config: Amazonec2Config; problems: Problem[] } {
+export function amazonec2ConfigFromFlags(values: FlagValues, env: NodeJS.ProcessEnv = process.env): { config: Amazonec2Config; problems: Problem[] } {
   const problems: Problem[] = [];
   const keypairName = str(values['amazonec2-keypair-name']);
   const keyPath = str(values['amazonec2-ssh-keypath']);
@@ -232,7 +240,7 @@ export function amazonec2ConfigFromFlags(values: FlagValues): { config: Amazonec
     openPorts: parseOpenPorts(values['amazonec2-open-port'], problems),
     swarm: values.swarm === true,
     enginePort: enginePortOf(values['engine-port'], problems),
-    ...credentials(values, problems),
+    ...credentials(values, problems, env),
     resources: {},
   };
   if (config.spotPrice && !config.spot) {

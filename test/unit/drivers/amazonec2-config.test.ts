@@ -78,6 +78,7 @@ test('amazonec2 config: tags, open ports, swarm, credentials and private address
       'amazonec2-spot-price': '0.0123',
       'amazonec2-endpoint': 'https://ec2.example.test',
     }),
+    {},
   );
   assert.deepEqual(problems, []);
   assert.deepEqual(config.tags, { team: 'web', env: 'prod' });
@@ -93,6 +94,18 @@ test('amazonec2 config: tags, open ports, swarm, credentials and private address
   assert.equal(config.spot, true);
   assert.equal(config.spotPrice, '0.0123');
   assert.equal(config.endpoint, 'https://ec2.example.test');
+});
+
+test('amazonec2 config: keys from the environment are left to the SDK chain, keys given as flags are stored', () => {
+  const env = { AWS_ACCESS_KEY_ID: 'AKIDFROMENV', AWS_SECRET_ACCESS_KEY: 'envsecret', AWS_SESSION_TOKEN: 'envtoken' };
+  const fromEnv = amazonec2ConfigFromFlags(flagValues({ 'amazonec2-access-key': 'AKIDFROMENV', 'amazonec2-secret-key': 'envsecret', 'amazonec2-session-token': 'envtoken' }), env);
+  assert.deepEqual(fromEnv.problems, []);
+  assert.equal(fromEnv.config.accessKey, undefined);
+  assert.equal(fromEnv.config.secretKey, undefined);
+  assert.equal(fromEnv.config.sessionToken, undefined);
+  const given = amazonec2ConfigFromFlags(flagValues({ 'amazonec2-access-key': 'AKIDGIVEN', 'amazonec2-secret-key': 'given' }), env);
+  assert.equal(given.config.accessKey, 'AKIDGIVEN');
+  assert.equal(given.config.secretKey, 'given');
 });
 
 test('amazonec2 config: tag and port parsers refuse what EC2 would', () => {
