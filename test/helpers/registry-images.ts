@@ -135,9 +135,9 @@ export class OciLayout {
 
 export interface CopyOptions { all?: boolean; format?: 'v2s2' | 'oci'; creds?: string; tlsVerify?: boolean; certDir?: string }
 
-/** `skopeo copy oci:DIR:TAG docker://DEST`. */
+/** `skopeo copy oci:DIR:TAG docker://DEST`, blobs and manifests as built (--preserve-digests) unless a format conversion is asked. */
 export function skopeoPush(layout: string, tag: string, dest: string, o: CopyOptions = {}): void {
-  run('skopeo', ['--insecure-policy', 'copy', '-q', ...(o.all ? ['--all'] : []), ...(o.format ? ['--format', o.format] : []),
+  run('skopeo', ['--insecure-policy', 'copy', '-q', ...(o.all ? ['--all'] : []), ...(o.format ? ['--format', o.format] : ['--preserve-digests']),
     ...(o.creds ? ['--dest-creds', o.creds] : []), `--dest-tls-verify=${o.tlsVerify ?? false}`, ...(o.certDir ? ['--dest-cert-dir', o.certDir] : []),
     `oci:${layout}:${tag}`, `docker://${dest}`]);
 }

@@ -22,6 +22,8 @@ export class RegistryProxy {
   readonly behaviour: ProxyBehaviour = { throttle: 0, redirectBlobs: false };
   /** Blob GETs per digest (including resumed ones). */
   readonly blobGets = new Map<string, number>();
+  /** Every request: method and path. */
+  readonly requests: Array<{ method: string; path: string }> = [];
   /** Range headers seen on blob GETs. */
   readonly ranges: string[] = [];
   /** Authorization headers the redirect target received (undefined when none). */
@@ -89,6 +91,7 @@ export class RegistryProxy {
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = req.url ?? '/';
+    this.requests.push({ method: req.method ?? '', path });
     const m = BLOB.exec(path.split('?')[0]);
     if (m && req.method === 'GET') {
       this.blobGets.set(m[2], (this.blobGets.get(m[2]) ?? 0) + 1);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Readable, Transform } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import type { RegistryClient } from '../registry/registry-client';
@@ -16,12 +17,14 @@ function counting(onBytes: (n: number) => void, hash?: ReturnType<typeof createH
 }
 
 /**
- * Uploads a stored blob: monolithic (POST, then PUT with the bytes) when small, else PATCHed
- * in chunks of `chunkSize` bytes (0: one PATCH) with Content-Range, then PUT ?digest.
+ * Uploads a stored blob: PATCHed in chunks of `chunkSize` bytes with Content-Range when it
+ * is larger than that (chunkSize > 0), else monolithic (the bytes in the closing PUT) when
+ * small, else in one PATCH; then PUT ?digest.
  */
 export async function uploadFile(client: RegistryClient, location: string, file: string, desc: { digest: string; size: number }, scopes: readonly string[], chunkSize: number, progress: UploadProgress): Promise<void> {
-  if (desc.size <= MONOLITHIC_MAX && chunkSize === 0) {
-    const data = await import('node:fs/promises').then((f) => f.readFile(file));
+  const chunked = chunkSize > 0 && desc.size > chunkSize;
+  if (!chunked && desc.size <= MONOLITHIC_MAX) {
+    const data = await readFile(file);
     await client.completeUpload(location, desc.digest, scopes, data);
     progress(desc.size);
     return;

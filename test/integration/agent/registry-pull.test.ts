@@ -65,6 +65,8 @@ test('docker pull: Docker v2 schema 2 image, progress messages, RepoDigests, up 
 });
 
 test('OCI image with gzip, zstd and plain-tar layers and whiteouts', async () => {
+  const served = JSON.parse((await reg.get('/v2/test/layered/manifests/1', { Accept: 'application/vnd.oci.image.manifest.v1+json' })).body.toString());
+  assert.deepEqual(served.layers.map((l: { mediaType: string }) => l.mediaType.split('.').pop()), ['tar+gzip', 'tar+zstd', 'tar']);
   const r = await h.docker(['pull', `${P}/test/layered:1`]);
   assert.equal(r.code, 0, r.stderr);
   const run = await h.docker(['run', '--rm', `${P}/test/layered:1`, 'sh', '-c', 'ls /data; ls /opq; test -e /etc/motd && echo motd-still-there; cat /data/added']);
