@@ -6,8 +6,6 @@ export interface AzureCloud {
   scope: string;
   /** Microsoft Entra authority host. */
   authorityHost: string;
-  /** DNS zone of public IP labels: <label>.<location>.<zone>. */
-  dnsZone: string;
 }
 
 /** docker-machine's environment names (go-autorest), minus the closed German cloud. */
@@ -16,19 +14,16 @@ export const AZURE_CLOUDS: Record<string, AzureCloud> = {
     resourceManager: 'https://management.azure.com',
     scope: 'https://management.azure.com/.default',
     authorityHost: 'https://login.microsoftonline.com',
-    dnsZone: 'cloudapp.azure.com',
   },
   AzureUSGovernmentCloud: {
     resourceManager: 'https://management.usgovcloudapi.net',
     scope: 'https://management.usgovcloudapi.net/.default',
     authorityHost: 'https://login.microsoftonline.us',
-    dnsZone: 'cloudapp.usgovcloudapi.net',
   },
   AzureChinaCloud: {
     resourceManager: 'https://management.chinacloudapi.cn',
     scope: 'https://management.chinacloudapi.cn/.default',
     authorityHost: 'https://login.chinacloudapi.cn',
-    dnsZone: 'cloudapp.chinacloudapi.cn',
   },
 };
 

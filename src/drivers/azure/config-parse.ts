@@ -39,10 +39,6 @@ export function parseImageUrn(urn: string): ImageRef | undefined {
   return { publisher, offer, sku, version };
 }
 
-export function imageUrn(i: ImageRef): string {
-  return `${i.publisher}:${i.offer}:${i.sku}:${i.version}`;
-}
-
 function ipv4ToInt(ip: string): number {
   return ip.split('.').reduce((n, o) => n * 256 + Number(o), 0);
 }

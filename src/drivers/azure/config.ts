@@ -51,6 +51,8 @@ export interface AzureConfig {
   diskSizeGb: number;
   /** Open the swarm ports (set by the core's create --swarm). */
   swarm: boolean;
+  /** The engine's port, opened in the NSG (the core's --engine-port, passed as values['engine-port']). */
+  enginePort: number;
   /** The image version picked at create time ("latest" resolved). */
   imageVersion?: string;
   /** Addresses last read from Azure (after create and start). */
@@ -121,6 +123,9 @@ function vmProblems(c: AzureConfig, problems: Problem[]): void {
   if (!Number.isInteger(c.diskSizeGb) || c.diskSizeGb < 30 || c.diskSizeGb > 4095) {
     problems.push({ field: '--azure-disk-size', message: `"${c.diskSizeGb}" is not a disk size in GB from 30 to 4095` });
   }
+  if (!Number.isInteger(c.enginePort) || c.enginePort < 1 || c.enginePort > 65535) {
+    problems.push({ field: '--engine-port', message: `"${c.enginePort}" is not a port number` });
+  }
   if (c.availabilitySet && !NAME80.test(c.availabilitySet)) {
     problems.push({ field: '--azure-availability-set', message: `"${c.availabilitySet}" is not an availability set name` });
   }
@@ -182,6 +187,7 @@ export function azureConfigFromFlags(values: FlagValues): { config: AzureConfig;
     storageType: str(values['azure-storage-type']) ?? 'StandardSSD_LRS',
     diskSizeGb: Number(values['azure-disk-size'] ?? 30),
     swarm: values.swarm === true,
+    enginePort: Number(values['engine-port'] ?? 2376),
     addresses: {},
     resources: {},
   };

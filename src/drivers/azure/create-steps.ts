@@ -1,5 +1,5 @@
 import { TsmError } from '../../core/errors';
-import type { AzResource, Tags } from './api';
+import type { AzResource, Tags, VmSpec } from './api';
 import type { AzureResources } from './config';
 import { findImage, isImage } from './image';
 import { machineTags, nsgRules } from './names';
@@ -78,36 +78,35 @@ export async function createAzureMachine(s: AzureSession): Promise<void> {
     ),
   );
   const availabilitySetId = await availabilitySet(s, tags);
+  await createVm(s, { nicId: nic.id, availabilitySetId, tags });
+  await s.waitVm(`VM ${n.vm} to run`, (st) => st.power === 'running');
+  await refreshAddresses(s);
+}
+
+/** The VM, from the newest published image; its OS disk goes with it (deleteOption Delete). */
+async function createVm(s: AzureSession, p: { nicId: string; availabilitySetId?: string; tags: Tags }): Promise<void> {
+  const { api, c, n, t } = s;
   s.checkAbort('looking up the image');
   const image = await findImage(s);
   if (!isImage(image)) throw new TsmError('DRIVER_ERROR', `${image.field}: ${image.message}`, { suggestion: image.suggestion });
   c.imageVersion = image.version;
-  s.checkAbort(`creating VM ${n.vm}`);
-  if (s.c.resources.vm !== n.vm && (await s.find(`looking up VM ${n.vm}`, () => api.getVm(n.group, n.vm)))) {
-    throw new TsmError('DRIVER_ERROR', `VM ${s.id('vm', n.vm)} already exists and tsmachine did not create it for "${s.ctx.name}"`, {
-      suggestion: 'use another machine name or --azure-resource-group',
-    });
-  }
-  s.info(`Creating VM ${n.vm} (${c.size}, ${image.publisher}:${image.offer}:${image.sku}:${image.version})`);
-  c.resources.osDisk = n.osDisk;
-  await s.record('vm', n.vm);
-  const spec = {
+  const spec: VmSpec = {
     location: c.location,
     size: c.size,
     image,
     computerName: s.ctx.name,
     adminUser: c.sshUser,
     sshPublicKey: s.ctx.sshPublicKey.trim(),
-    nicId: nic.id,
     osDiskName: n.osDisk,
     storageType: c.storageType,
     diskSizeGb: c.diskSizeGb,
-    availabilitySetId,
-    tags,
+    ...p,
   };
-  await s.call(`creating VM ${n.vm}`, t.vm, (o) => api.createVm(n.group, n.vm, spec, o));
-  await s.waitVm(`VM ${n.vm} to run`, (st) => st.power === 'running');
-  await refreshAddresses(s);
+  await createOwn(s, 'vm', 'VM', n.vm, () => api.getVm(n.group, n.vm), async () => {
+    s.info(`VM ${n.vm}: size ${c.size}, image ${image.publisher}:${image.offer}:${image.sku}:${image.version}`);
+    await s.record('osDisk', n.osDisk);
+    return s.call(`creating VM ${n.vm}`, t.vm, (o) => api.createVm(n.group, n.vm, spec, o));
+  });
 }
 
 /** Reads the VM's private IP (NIC) and public IP and DNS name, and saves them. */

@@ -1,5 +1,5 @@
 import type { Problem } from '../../core/errors';
-import { compareVersions, imageUrn, parseImageUrn, type ImageRef } from './config-parse';
+import { compareVersions, parseImageUrn, type ImageRef } from './config-parse';
 import { isNotFound } from './errors';
 import type { AzureSession } from './session';
 
@@ -36,5 +36,3 @@ export async function findImage(s: AzureSession): Promise<ImageRef | Problem> {
 export function isImage(x: ImageRef | Problem): x is ImageRef {
   return 'publisher' in x;
 }
-
-export { imageUrn };

@@ -63,11 +63,11 @@ const SWARM_PORTS: PortRange[] = [
   { from: 4789, to: 4789, protocol: 'Udp' },
 ];
 
-/** Inbound rules: SSH, the engine (2376), the swarm ports when asked, then --azure-open-port. */
+/** Inbound rules: SSH, the engine (2376 unless --engine-port), the swarm ports when asked, then --azure-open-port. */
 export function nsgRules(c: AzureConfig): NsgRule[] {
   const ports: PortRange[] = [
     { from: 22, to: 22, protocol: 'Tcp' },
-    { from: 2376, to: 2376, protocol: 'Tcp' },
+    { from: c.enginePort ?? 2376, to: c.enginePort ?? 2376, protocol: 'Tcp' },
     ...(c.swarm ? SWARM_PORTS : []),
     ...c.openPorts,
   ];

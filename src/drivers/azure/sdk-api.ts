@@ -97,9 +97,13 @@ class AzureSdkApi implements AzureApi {
     return { abortSignal: o.signal, updateIntervalInMs: this.pollMs };
   }
 
-  /** Waits for a poller (a Promise of one for the older SDKs) with the abort signal. */
+  /**
+   * Waits for a long-running operation with the abort signal. arm-compute returns a PollerLike
+   * (thenable: awaiting it would run it without the signal), the older SDKs a Promise of one.
+   */
   private async wait<T>(p: Poller<T> | Promise<Poller<T>>, o: LroOptions): Promise<T> {
-    return (await p).pollUntilDone({ abortSignal: o.signal });
+    const poller = typeof (p as Poller<T>).pollUntilDone === 'function' ? (p as Poller<T>) : await (p as Promise<Poller<T>>);
+    return poller.pollUntilDone({ abortSignal: o.signal });
   }
 
   async vmLocations(): Promise<string[]> {

@@ -126,6 +126,8 @@ test('azure NSG rules: 22 and 2376 always, swarm ports only with --swarm, open p
   assert.deepEqual(rules.map((r) => `${r.port}/${r.protocol}`), ['22/Tcp', '2376/Tcp', '2377/Tcp', '7946/Tcp', '7946/Udp', '4789/Udp', '80/Tcp', '60000-60010/Udp']);
   assert.equal(new Set(rules.map((r) => r.priority)).size, rules.length);
   assert.equal(new Set(rules.map((r) => r.name)).size, rules.length);
+  const port = azureConfigFromFlags({ 'azure-subscription-id': SUB, 'engine-port': 12376 }).config;
+  assert.deepEqual(nsgRules(port).map((r) => r.port), ['22', '12376']);
 });
 
 test('azure parse helpers: ports, CIDR membership, image versions order numerically', () => {
@@ -138,15 +140,37 @@ test('azure parse helpers: ports, CIDR membership, image versions order numerica
   assert.deepEqual(sorted, ['24.04.99', '24.04.202412090', '24.04.202501140']);
 });
 
-test('loading the azure flags and definition loads no Azure SDK', () => {
+test('loading the azure flags and definition, and reading a machine\'s addresses, loads no Azure SDK', () => {
   const root = join(__dirname, '..', '..', '..');
-  const script = [
-    `require(${JSON.stringify(join(root, 'src/drivers/azure/flags'))});`,
-    `const d = require(${JSON.stringify(join(root, 'src/drivers/azure'))}).definition;`,
-    `d.configFromFlags({ 'azure-subscription-id': '${SUB}' });`,
-    `console.log(JSON.stringify(Object.keys(require.cache).filter((k) => k.includes('@azure'))));`,
-  ].join('\n');
+  const script = `
+    require(${JSON.stringify(join(root, 'src/drivers/azure/flags'))});
+    const d = require(${JSON.stringify(join(root, 'src/drivers/azure'))}).definition;
+    const { config } = d.configFromFlags({ 'azure-subscription-id': '${SUB}' });
+    config.addresses = { publicIp: '20.1.2.3', privateIp: '192.168.0.4' };
+    const drv = d.create({ name: 'm', dir: '/nonexistent', storePath: '/nonexistent', config, save: async () => {},
+      sshKeyPath: '/nonexistent/id', sshPublicKey: 'ssh-ed25519 AAAA', exec: undefined, progress: () => {} });
+    (async () => {
+      const ip = await drv.ip();
+      const loaded = Object.keys(require.cache).filter((k) => k.includes('@azure'));
+      console.log(JSON.stringify({ ip, addresses: await drv.addresses(), loaded }));
+    })();`;
   const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), []);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.ip, '20.1.2.3');
+  assert.deepEqual(out.addresses, ['20.1.2.3', '192.168.0.4']);
+  assert.deepEqual(out.loaded, []);
+});
+
+test('the first Azure call of a driver built by the definition loads the SDK adapter once', async () => {
+  const { lazyAzureApi } = await import('../../../src/drivers/azure/lazy-api');
+  let built = 0;
+  const api = lazyAzureApi(() => {
+    built++;
+    return { vmLocations: async () => ['West US 2'], vmSizes: async (l: string) => [l] } as never;
+  });
+  assert.equal(built, 0);
+  assert.deepEqual(await api.vmLocations(), ['West US 2']);
+  assert.deepEqual(await api.vmSizes('westus2'), ['westus2']);
+  assert.equal(built, 1);
 });
