@@ -44,7 +44,7 @@ export default class Create extends BaseCommand {
     const record = await createMachine(store, {
       name: args.name,
       driver: driverName,
-      driverFlags: { ...driverFlagValues(allDriverFlags()[driverName] ?? [], flags as Record<string, unknown>), swarm: flags.swarm },
+      driverFlags: { ...driverFlagValues(allDriverFlags()[driverName] ?? [], flags as Record<string, unknown>), swarm: flags.swarm, 'engine-port': flags['engine-port'] },
       engine: {
         kind: flags.engine as EngineKind,
         port: flags['engine-port'],

@@ -3,6 +3,17 @@ import { MACHINE_FILES } from './machine';
 import { openMachine } from './machine-context';
 import type { Store } from './store';
 
+const SECRET_KEY = /secret|token|password|passphrase|privatekey/i;
+
+/** A copy of a driver config with credential values replaced (secrets never reach output). */
+export function redactSecrets(value: unknown): any {
+  if (Array.isArray(value)) return value.map(redactSecrets);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && typeof v === 'string' && v !== '' ? '<redacted>' : redactSecrets(v)]),
+  );
+}
+
 /**
  * A machine as `tsmachine inspect` shows it: docker-machine's shape (so `{{.Driver.IPAddress}}`,
  * `{{.DriverName}}`, `{{.HostOptions.AuthOptions.CertDir}}` keep working), with absolute paths.
@@ -25,7 +36,7 @@ export async function inspectMachine(store: Store, name: string): Promise<Record
     DriverName: r.driver.name,
     CreatedAt: r.createdAt,
     Driver: {
-      ...r.driver.config,
+      ...redactSecrets(r.driver.config),
       IPAddress: ip,
       MachineName: r.name,
       SSHUser: ssh?.user ?? '',
