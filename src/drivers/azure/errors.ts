@@ -45,7 +45,7 @@ export function isSubscriptionError(e: unknown): boolean {
 
 /** Azure refuses to delete something still in use (a subnet with NICs, a vnet with subnets in use...). */
 export function isInUse(e: unknown): boolean {
-  return chain(e).some((x) => typeof x.code === 'string' && /^InUse|InUse[A-Z]|CannotBeDeleted|NotEmpty/.test(x.code));
+  return chain(e).some((x) => typeof x.code === 'string' && /InUse|CannotBeDeleted|NotEmpty/.test(x.code));
 }
 
 /** The first line of an SDK error message (identity errors run to many lines). */

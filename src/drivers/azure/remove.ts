@@ -11,6 +11,8 @@ interface Step {
   kind: Kind;
   label: string;
   del(name: string, o: LroOptions): Promise<void>;
+  /** For shared plumbing: why it must stay (something else uses it), or undefined. */
+  inUse?(name: string): Promise<string | undefined>;
 }
 
 /** Deletion order: the VM first, then what it used, then the plumbing, the group last. */
@@ -22,8 +24,24 @@ function steps(s: AzureSession): Step[] {
     { kind: 'nic', label: 'network interface', del: (x, o) => api.deleteNic(n.group, x, o) },
     { kind: 'publicIp', label: 'public IP', del: (x, o) => api.deletePublicIp(n.group, x, o) },
     { kind: 'nsg', label: 'network security group', del: (x, o) => api.deleteNsg(n.group, x, o) },
-    { kind: 'availabilitySet', label: 'availability set', del: (x) => api.deleteAvailabilitySet(n.group, x) },
-    { kind: 'subnet', label: 'subnet', del: (x, o) => api.deleteSubnet(n.vnetGroup, n.vnet, x, o) },
+    {
+      kind: 'availabilitySet',
+      label: 'availability set',
+      del: (x) => api.deleteAvailabilitySet(n.group, x),
+      inUse: async (x) => {
+        const set = await s.find(`reading availability set ${x}`, () => api.getAvailabilitySet(n.group, x), false);
+        return set && set.vmCount > 0 ? `${set.vmCount} VM(s) are still in it` : undefined;
+      },
+    },
+    {
+      kind: 'subnet',
+      label: 'subnet',
+      del: (x, o) => api.deleteSubnet(n.vnetGroup, n.vnet, x, o),
+      inUse: async (x) => {
+        const sub = await s.find(`reading subnet ${x}`, () => api.getSubnet(n.vnetGroup, n.vnet, x), false);
+        return sub && sub.ipConfigurationCount > 0 ? `${sub.ipConfigurationCount} network interface(s) still use it` : undefined;
+      },
+    },
     { kind: 'vnet', label: 'virtual network', del: (x, o) => api.deleteVnet(n.vnetGroup, x, o) },
   ];
 }
@@ -51,7 +69,7 @@ async function forgetGroup(s: AzureSession): Promise<void> {
   await s.ctx.save();
 }
 
-/** Deletes the group, which takes everything in it; resolves false when it could not. */
+/** Deletes the group, which takes everything in it; when it cannot, adds the group id to `failures`. */
 async function deleteGroup(s: AzureSession, failures: string[]): Promise<void> {
   const g = s.n.group;
   s.info(`Deleting resource group ${g} and everything in it`);
@@ -76,8 +94,13 @@ async function deleteOne(s: AzureSession, step: Step, failures: string[]): Promi
   // recorded for the retry rather than mistake it for shared.
   if (failures.length > 0 && SHARED.includes(step.kind)) return;
   const id = s.id(step.kind, name);
-  s.info(`Deleting ${step.label} ${name}`);
   try {
+    const busy = await step.inUse?.(name);
+    if (busy) {
+      s.warn(`kept ${step.label} ${id}: ${busy}; delete it when they are gone`);
+      return s.forget(step.kind);
+    }
+    s.info(`Deleting ${step.label} ${name}`);
     await s.call(`deleting ${step.label} ${name}`, s.t.delete, (o) => step.del(name, o), false);
   } catch (e) {
     if (isInUse(e) && SHARED.includes(step.kind)) {
