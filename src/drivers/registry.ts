@@ -9,6 +9,8 @@ const loaders: Record<string, () => DriverDefinition<any>> = {
   local: () => require('./local').definition,
   generic: () => require('./generic').definition,
   amazonec2: () => require('./amazonec2').definition,
+  azure: () => require('./azure').definition,
+  google: () => require('./google').definition,
 };
 
 /** Each driver's flag list, from its small flags.ts (no SDK is loaded). */
@@ -16,6 +18,8 @@ const flagLoaders: Record<string, () => DriverFlag[]> = {
   local: () => require('./local/flags').localFlags,
   generic: () => require('./generic/flags').genericFlags,
   amazonec2: () => require('./amazonec2/flags').amazonec2Flags,
+  azure: () => require('./azure/flags').azureFlags,
+  google: () => require('./google/flags').googleFlags,
 };
 
 export const DEFAULT_DRIVER = 'local';
