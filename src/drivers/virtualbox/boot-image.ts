@@ -55,7 +55,8 @@ export async function ensureBootImage(host: VBoxHost, src: BootImageSource, prog
     await host.download(src.url, src.cachePath, signal);
   } catch (e) {
     if (signal?.aborted) throw new TsmError('ABORTED', 'interrupted', { cause: e });
-    throw new TsmError('PRECREATE_FAILED', `could not download the boot image --virtualbox-boot2docker-url ${redact(src.url)}: ${errorMessage(e)}`, {
+    const why = errorMessage(e).split(src.url).join(redact(src.url));
+    throw new TsmError('PRECREATE_FAILED', `could not download the boot image --virtualbox-boot2docker-url ${redact(src.url)}: ${why}`, {
       cause: e,
       suggestion: 'check the URL, or download the ISO yourself and give its path',
     });

@@ -77,7 +77,14 @@ export const realVBoxHost: VBoxHost = {
     await fs.copyFile(from, to);
   },
   async download(url, dest, signal) {
-    const res = await fetch(url, { signal });
+    // fetch refuses user:password@ URLs: send them as Basic auth instead.
+    const u = new URL(url);
+    const headers: Record<string, string> = {};
+    if (u.username || u.password) {
+      headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString('base64')}`;
+      u.username = u.password = '';
+    }
+    const res = await fetch(u, { signal, headers });
     if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
     await fs.mkdir(dirname(dest), { recursive: true });
     const tmp = `${dest}.part-${process.pid}`;

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { TsmError } from '../../../src/core/errors';
 import { hostExec, type Exec } from '../../../src/core/exec';
 import { realVBoxHost, type VBoxHost } from '../../../src/drivers/virtualbox/host';
+import type { FlagValues } from '../../../src/drivers/driver';
+import { definition } from '../../../src/drivers/virtualbox';
+import { VBoxManageCli } from '../../../src/drivers/virtualbox/api';
+import type { VirtualBoxConfig } from '../../../src/drivers/virtualbox/config';
+import { VirtualBoxDriver, type VirtualBoxTimeouts } from '../../../src/drivers/virtualbox/driver';
 import type { ConformanceFake } from '../conformance/driver-conformance';
+import { makeDriverContext, type TestDriverContext } from '../driver-context';
 import { callName, runWithStore } from './vboxmanage-fake';
 import { fileStore, initialState, memoryStore, newUuid, type FakeState, type FakeStore } from './vboxmanage-fake-state';
 
@@ -152,5 +158,54 @@ export function testVBoxHost(over: Partial<VBoxHost> = {}): VBoxHost {
     portFree: async () => true,
     readFile: async (p) => (p === '/etc/vbox/networks.conf' ? undefined : realVBoxHost.readFile(p)),
     ...over,
+  };
+}
+
+export interface VBoxTestMachine {
+  fake: VBoxManageFake;
+  ctx: TestDriverContext<VirtualBoxConfig>;
+  driver: VirtualBoxDriver;
+  /** A temp folder holding the boot ISO (and anything the test puts there). */
+  dir: string;
+  iso: string;
+  cleanup(): void;
+}
+
+/** A virtualbox machine over a fresh fake (in-process unless `fake.spawn`), with fast waits. */
+export function vboxTestMachine(o: {
+  flags?: FlagValues;
+  fake?: VBoxManageFakeOptions;
+  /** Share a fake (one VirtualBox host) between machines; its cleanup stays with its first owner. */
+  sharedFake?: VBoxManageFake;
+  host?: Partial<VBoxHost>;
+  timeouts?: Partial<VirtualBoxTimeouts>;
+  name?: string;
+  signal?: AbortSignal;
+} = {}): VBoxTestMachine {
+  const dir = mkdtempSync(join(tmpdir(), 'tsm-vbox-test-'));
+  const iso = join(dir, 'tsos.iso');
+  writeFileSync(iso, 'an ISO image');
+  const { config, problems } = definition.configFromFlags({ 'virtualbox-boot2docker-url': iso, 'virtualbox-no-share': true, ...o.flags });
+  if (problems.length > 0) throw new Error(`bad test flags: ${JSON.stringify(problems)}`);
+  const fake = o.sharedFake ?? new VBoxManageFake(o.fake);
+  const ctx = makeDriverContext({ name: o.name ?? 'vbox1', config, signal: o.signal });
+  const driver = new VirtualBoxDriver(ctx, {
+    api: new VBoxManageCli(fake.exec, fake.command),
+    host: testVBoxHost(o.host),
+    sleep: async () => undefined,
+    pollMs: 1,
+    timeouts: { ipMs: 1000, stopMs: 300, powerOffMs: 300, ...o.timeouts },
+  });
+  return {
+    fake,
+    ctx,
+    driver,
+    dir,
+    iso,
+    cleanup() {
+      ctx.cleanup();
+      if (!o.sharedFake) fake.cleanup();
+      rmSync(dir, { recursive: true, force: true });
+    },
   };
 }
