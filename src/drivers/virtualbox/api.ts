@@ -85,18 +85,32 @@ export function vboxManagePath(env: NodeJS.ProcessEnv = process.env, platform: N
   return 'VBoxManage';
 }
 
+/**
+ * VBoxManage translates its messages and list labels (VirtualBox 7 NLS): ask for English through
+ * LC_MESSAGES, keeping the character set LC_ALL chose (moved to LC_CTYPE, since LC_ALL overrides).
+ */
+export function vboxManageEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, LC_MESSAGES: 'C' };
+  if (out.LC_ALL) {
+    out.LC_CTYPE = out.LC_ALL;
+    delete out.LC_ALL;
+  }
+  return out;
+}
+
 /** The real adapter: runs VBoxManage through an Exec (no shell) and parses what it prints. */
 export class VBoxManageCli implements VBoxManageApi {
   constructor(
     private readonly exec: Exec,
     private readonly command: string = vboxManagePath(),
+    private readonly env: NodeJS.ProcessEnv = vboxManageEnv(),
   ) {}
 
   /** Runs one call. Like docker-machine, an `error:` line on stderr fails the call even with exit 0. */
   async run(args: string[]): Promise<ExecResult> {
     let r: ExecResult;
     try {
-      r = await this.exec(this.command, args, { allowFailure: true });
+      r = await this.exec(this.command, args, { allowFailure: true, env: this.env });
     } catch (e) {
       throw new VBoxManageError(args, 'missing', `could not run ${this.command}: ${e instanceof Error ? e.message : String(e)}`, e);
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { TsmError, errorMessage, isTsmError } from '../../core/errors';
 import { step } from '../../core/progress';
 import { sleep as realSleep, waitFor, type Sleep } from '../../core/wait';
@@ -10,11 +10,11 @@ import type { VirtualBoxConfig } from './config';
 import { realVBoxHost, type VBoxHost } from './host';
 import { HostOnlyNetwork, hostOnlyPlanOf } from './host-only-network';
 import { discoverIp } from './ip-discovery';
-import { allowedRangeProblem, checkVBoxManage, cidrProblems, shareProblem, throwPrecheckProblems, vtxProblem } from './precheck';
+import { allowedRangeProblem, checkPlatform, checkVBoxManage, cidrProblems, shareProblem, throwPrecheckProblems, vtxProblem } from './precheck';
 import { isVBoxFailure } from './vbox-error';
 import type { VmInfo } from './vbox-parse';
-import { BOOT_IMAGE_FILE, buildVm, sshForward } from './vm-setup';
-import { vmStateOf, vtxFailureInLog } from './vm-state';
+import { BOOT_IMAGE_FILE, buildVm, repairVmNetworking } from './vm-setup';
+import { vboxLogHint, vmStateOf } from './vm-state';
 
 export interface VirtualBoxTimeouts {
   /** Boot until the VM has an address on the host-only network. */
@@ -77,6 +77,7 @@ export class VirtualBoxDriver implements Driver {
 
   async preCreateCheck(): Promise<void> {
     const version = await checkVBoxManage(this.api);
+    checkPlatform(version, this.host.platform);
     const vms = await this.api.listVms().catch((e) => {
       throw new TsmError('PRECREATE_FAILED', errorMessage(e), { cause: e, suggestion: isTsmError(e) ? e.suggestion : undefined });
     });
@@ -139,14 +140,8 @@ export class VirtualBoxDriver implements Driver {
     await this.waitForIp(uuid);
   }
 
-  private async logHint(info: VmInfo | undefined): Promise<string> {
-    if (!info?.cfgFile) return '';
-    const log = join(dirname(info.cfgFile), 'Logs', 'VBox.log');
-    const text = await this.host.readFile(log);
-    if (text === undefined) return '';
-    if (vtxFailureInLog(text)) return ` (VBox.log: hardware virtualization VT-x/AMD-V is not available to VirtualBox)`;
-    const last = text.split(/\r?\n/).filter((l) => /VERR_|error/i.test(l)).pop();
-    return last ? ` (${log}: ${last.trim()})` : '';
+  private logHint(info: VmInfo | undefined): Promise<string> {
+    return vboxLogHint(this.host, info?.cfgFile);
   }
 
   private async waitForIp(uuid: string): Promise<string> {
@@ -178,24 +173,8 @@ export class VirtualBoxDriver implements Driver {
       await this.waitForIp(info.uuid);
       return;
     }
-    if (state === 'Stopped') await this.repairNetworking(info);
+    if (state === 'Stopped') await repairVmNetworking(this.api, this.host, this.ctx, info, await this.net.ensure());
     await this.boot(info.uuid);
-  }
-
-  /** Before a cold boot: the host-only interface may be gone (re-found or re-created) and the SSH port taken. */
-  private async repairNetworking(info: VmInfo): Promise<void> {
-    const ifName = await this.net.ensure();
-    const settings: string[] = [];
-    if (info.nics.find((n) => n.index === 2)?.hostOnlyAdapter !== ifName) settings.push('--hostonlyadapter2', ifName);
-    const fwd = info.forwards.find((f) => f.name === 'ssh');
-    if (!this.c.sshPort || fwd?.hostPort !== this.c.sshPort || !(await this.host.portFree(this.c.sshPort))) {
-      const port = this.c.sshPort && (await this.host.portFree(this.c.sshPort)) ? this.c.sshPort : await this.host.freePort();
-      if (fwd) await this.api.modifyVm(info.uuid, ['--natpf1', 'delete', 'ssh']);
-      settings.push('--natpf1', sshForward(port));
-      this.c.sshPort = port;
-      await this.ctx.save();
-    }
-    if (settings.length > 0) await this.api.modifyVm(info.uuid, settings);
   }
 
   async stop(): Promise<void> {

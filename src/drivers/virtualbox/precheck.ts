@@ -28,6 +28,18 @@ export async function checkVBoxManage(api: VBoxManageApi): Promise<VBoxVersion> 
   return v;
 }
 
+/**
+ * VirtualBox 7 on macOS replaced host-only interfaces (`hostonlyif`) with host-only networks
+ * (`hostonlynet`, vmnet). This driver speaks the former only.
+ */
+export function checkPlatform(v: VBoxVersion, platform: NodeJS.Platform): void {
+  if (platform === 'darwin' && v.major >= 7) {
+    throw new TsmError('DRIVER_UNSUPPORTED', `VirtualBox ${v.text} on macOS has host-only networks (hostonlynet), not the host-only interfaces the virtualbox driver uses`, {
+      suggestion: 'use VirtualBox 6.1 on macOS, or another driver (qemu)',
+    });
+  }
+}
+
 /** docker-machine's check: the CPU flags must show vmx (Intel) or svm (AMD). Unknown (not Linux): pass. */
 export function vtxProblem(cpuInfo: string | undefined): Problem | undefined {
   if (cpuInfo === undefined || /^flags\s*:.*\b(vmx|svm)\b/m.test(cpuInfo)) return undefined;

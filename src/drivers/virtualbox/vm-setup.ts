@@ -3,6 +3,7 @@ import type { DriverContext } from '../driver';
 import type { VBoxManageApi } from './api';
 import type { VirtualBoxConfig } from './config';
 import type { VBoxHost } from './host';
+import type { VmInfo } from './vbox-parse';
 
 /** Guest properties tsos reads at boot (VBoxControl): the key sshd accepts and the host name. */
 export const GUEST_KEYS = {
@@ -109,4 +110,25 @@ async function addShare(s: VmSetup, uuid: string): Promise<void> {
   await s.api.setGuestProperty(uuid, '/VirtualBox/GuestAdd/SharedFolders/MountDir', '/');
   await s.api.addSharedFolder(uuid, share.name, share.dir);
   s.checkAbort();
+}
+
+/**
+ * Before a cold boot: NIC 2 must point at the host-only interface (it may have been re-created
+ * under another name) and the SSH forward at a port that is free now (another program may hold
+ * the old one). Changes nothing when both still hold.
+ */
+export async function repairVmNetworking(api: VBoxManageApi, host: VBoxHost, ctx: DriverContext<VirtualBoxConfig>, info: VmInfo, ifName: string): Promise<void> {
+  const c = ctx.config;
+  const settings: string[] = [];
+  if (info.nics.find((n) => n.index === 2)?.hostOnlyAdapter !== ifName) settings.push('--hostonlyadapter2', ifName);
+  const fwd = info.forwards.find((f) => f.name === 'ssh');
+  const portOk = !!c.sshPort && (await host.portFree(c.sshPort));
+  if (!portOk || fwd?.hostPort !== c.sshPort) {
+    const port = portOk ? c.sshPort! : await host.freePort();
+    if (fwd) await api.modifyVm(info.uuid, ['--natpf1', 'delete', 'ssh']);
+    settings.push('--natpf1', sshForward(port));
+    c.sshPort = port;
+    await ctx.save();
+  }
+  if (settings.length > 0) await api.modifyVm(info.uuid, settings);
 }

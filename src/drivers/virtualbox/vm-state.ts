@@ -1,4 +1,6 @@
+import { dirname, join } from 'node:path';
 import type { MachineState } from '../driver';
+import type { VBoxHost } from './host';
 
 /** VBoxManage's VMState values (showvminfo --machinereadable) as docker-machine's states. */
 const STATES: Record<string, MachineState> = {
@@ -36,4 +38,15 @@ export function vtxFailureInLog(log: string): boolean {
       (l.includes('Power up failed') && l.includes('VERR_VMX_NO_VMX')) ||
       l.includes('VERR_SVM_DISABLED'),
   );
+}
+
+/** What VBox.log (next to the VM's settings file) says about a failed start, as " (...)" or "". */
+export async function vboxLogHint(host: VBoxHost, cfgFile: string | undefined): Promise<string> {
+  if (!cfgFile) return '';
+  const log = join(dirname(cfgFile), 'Logs', 'VBox.log');
+  const text = await host.readFile(log);
+  if (text === undefined) return '';
+  if (vtxFailureInLog(text)) return ' (VBox.log: hardware virtualization VT-x/AMD-V is not available to VirtualBox)';
+  const last = text.split(/\r?\n/).filter((l) => /VERR_|error/i.test(l)).pop();
+  return last ? ` (${log}: ${last.trim()})` : '';
 }

@@ -15,7 +15,9 @@ import {
   versionAtLeast,
   vmInfoFrom,
 } from '../../../src/drivers/virtualbox/vbox-parse';
-import { classifyVBoxError, vboxErrorText } from '../../../src/drivers/virtualbox/vbox-error';
+import { classifyVBoxError, vboxErrorText, VBoxManageError } from '../../../src/drivers/virtualbox/vbox-error';
+import { VBoxManageCli, vboxManageEnv, vboxManagePath } from '../../../src/drivers/virtualbox/api';
+import type { Exec } from '../../../src/core/exec';
 import { vmStateOf, vtxFailureInLog } from '../../../src/drivers/virtualbox/vm-state';
 
 test('list vms: "name" {uuid} lines, names with spaces and quotes', () => {
@@ -167,4 +169,23 @@ test('VMState maps to docker-machine states; VBox.log VT-x failures are recognis
   ]);
   assert.ok(vtxFailureInLog('00:00:01.2 Power up failed (vrc=VERR_VMX_NO_VMX, rc=NS_ERROR_FAILURE (0X80004005))'));
   assert.ok(!vtxFailureInLog('00:00:01.2 HM: Falling back to raw-mode: VT-x is disabled in the BIOS for all CPU modes'));
+});
+
+test('the adapter runs VBoxManage without a shell, asks for English messages, and fails on error lines even with exit 0', async () => {
+  const seen: Array<{ file: string; args: readonly string[]; env?: NodeJS.ProcessEnv }> = [];
+  let answer = { code: 0, stdout: '"a b" {2d1a2e2e-6a43-4a76-9b2c-0a1f4d1b2c3d}\n', stderr: '' };
+  const exec: Exec = async (file, args, opts) => {
+    seen.push({ file, args, env: opts?.env });
+    return answer;
+  };
+  const api = new VBoxManageCli(exec, '/opt/vbox/VBoxManage', vboxManageEnv({ LC_ALL: 'de_DE.UTF-8', PATH: '/bin' }));
+  assert.deepEqual(await api.listVms(), [{ name: 'a b', uuid: '2d1a2e2e-6a43-4a76-9b2c-0a1f4d1b2c3d' }]);
+  assert.deepEqual(seen[0].args, ['list', 'vms']);
+  assert.equal(seen[0].file, '/opt/vbox/VBoxManage');
+  assert.deepEqual(seen[0].env, { PATH: '/bin', LC_MESSAGES: 'C', LC_CTYPE: 'de_DE.UTF-8' });
+  answer = { code: 0, stdout: '', stderr: 'VBoxManage: error: VT-x is not available (VERR_VMX_NO_VMX)\n' };
+  await assert.rejects(api.startVm('x', 'headless'), (e: Error) => e instanceof VBoxManageError && /VBoxManage startvm x failed: VT-x is not available/.test(e.message));
+  assert.equal(vboxManagePath({ TSMACHINE_VBOXMANAGE: '/x/VBoxManage' }, 'linux'), '/x/VBoxManage');
+  assert.equal(vboxManagePath({}, 'linux'), 'VBoxManage');
+  assert.match(vboxManagePath({ VBOX_MSI_INSTALL_PATH: 'D:\\VirtualBox' }, 'win32'), /VBoxManage\.exe$/);
 });

@@ -32,6 +32,15 @@ test('VirtualBox older than 6.1 is refused', async (t) => {
   await assert.rejects(m.driver.preCreateCheck(), refused(/VirtualBox 5\.2\.44r139111 is too old: tsmachine needs 6\.1/));
 });
 
+test('VirtualBox 7 on macOS (host-only networks instead of interfaces) is refused as unsupported', async (t) => {
+  const mac7 = vboxTestMachine({ host: { platform: 'darwin' } });
+  t.after(() => mac7.cleanup());
+  await assert.rejects(mac7.driver.preCreateCheck(), (e: Error) => isTsmError(e, 'DRIVER_UNSUPPORTED') && /hostonlynet/.test(e.message));
+  const mac6 = vboxTestMachine({ host: { platform: 'darwin' }, fake: { setup: (s) => void (s.version = '6.1.50r161033') } });
+  t.after(() => mac6.cleanup());
+  await mac6.driver.preCreateCheck();
+});
+
 test('no VT-x/AMD-V in /proc/cpuinfo is refused unless --virtualbox-no-vtx-check', async (t) => {
   const noVtx = { cpuInfo: async () => 'processor\t: 0\nflags\t\t: fpu vme de pse sse sse2 hypervisor\n' };
   const m = vboxTestMachine({ host: noVtx });
