@@ -118,7 +118,10 @@ export async function createMachine(store: Store, o: CreateOptions): Promise<Mac
     if (o.keepOnFailure) {
       progress({ kind: 'warn', message: `kept "${o.name}" for debugging (--keep-on-failure); remove it with "tsmachine rm -f ${o.name}"` });
     } else {
-      await rollback(store, o.name, created ? driver : undefined, progress);
+      // The rollback must not inherit an aborted signal (Ctrl-C): its waits would stop at once
+      // and leak what was made. It gets a driver of its own over the same recorded config.
+      const cleanup = created && driver ? definition.create(await driverContext(store, record, { progress, exec: o.exec })) : undefined;
+      await rollback(store, o.name, cleanup, progress);
     }
     throw wrapCreateError(e, o.name);
   }

@@ -11,6 +11,8 @@ const loaders: Record<string, () => DriverDefinition<any>> = {
   amazonec2: () => require('./amazonec2').definition,
   azure: () => require('./azure').definition,
   google: () => require('./google').definition,
+  digitalocean: () => require('./digitalocean').definition,
+  virtualbox: () => require('./virtualbox').definition,
 };
 
 /** Each driver's flag list, from its small flags.ts (no SDK is loaded). */
@@ -20,6 +22,8 @@ const flagLoaders: Record<string, () => DriverFlag[]> = {
   amazonec2: () => require('./amazonec2/flags').amazonec2Flags,
   azure: () => require('./azure/flags').azureFlags,
   google: () => require('./google/flags').googleFlags,
+  digitalocean: () => require('./digitalocean/flags').digitaloceanFlags,
+  virtualbox: () => require('./virtualbox/flags').virtualboxFlags,
 };
 
 export const DEFAULT_DRIVER = 'local';

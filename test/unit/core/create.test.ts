@@ -35,6 +35,9 @@ function fakeProvider(failAt: Step, sshPort: number) {
       },
       async remove() {
         calls.push('remove');
+        // Like a cloud driver whose remove waits for deletion with ctx.signal: an aborted
+        // signal would stop it at once, leaking what was made.
+        if (ctx.signal?.aborted) throw new Error('remove ran with an aborted signal');
         resources.clear();
       },
       start: async () => undefined,
