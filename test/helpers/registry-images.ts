@@ -4,7 +4,7 @@
  * exactly what a third-party tool pushed: a busybox image, a multi-layer image with
  * whiteouts, zstd and plain-tar layers, and a multi-platform index with an attestation.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -135,14 +135,27 @@ export class OciLayout {
 
 export interface CopyOptions { all?: boolean; format?: 'v2s2' | 'oci'; creds?: string; tlsVerify?: boolean; certDir?: string }
 
+/** Runs a program without blocking the event loop (servers in this process must keep answering it). */
+function runAsync(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => out.push(d));
+    child.stderr.on('data', (d: Buffer) => err.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`${cmd} ${args.join(' ')} failed: ${Buffer.concat(err).toString()}`))));
+  });
+}
+
 /** `skopeo copy oci:DIR:TAG docker://DEST`, blobs and manifests as built (--preserve-digests) unless a format conversion is asked. */
-export function skopeoPush(layout: string, tag: string, dest: string, o: CopyOptions = {}): void {
-  run('skopeo', ['--insecure-policy', 'copy', '-q', ...(o.all ? ['--all'] : []), ...(o.format ? ['--format', o.format] : ['--preserve-digests']),
+export async function skopeoPush(layout: string, tag: string, dest: string, o: CopyOptions = {}): Promise<void> {
+  await runAsync('skopeo', ['--insecure-policy', 'copy', '-q', ...(o.all ? ['--all'] : []), ...(o.format ? ['--format', o.format] : ['--preserve-digests']),
     ...(o.creds ? ['--dest-creds', o.creds] : []), `--dest-tls-verify=${o.tlsVerify ?? false}`, ...(o.certDir ? ['--dest-cert-dir', o.certDir] : []),
     `oci:${layout}:${tag}`, `docker://${dest}`]);
 }
 
 /** Runs skopeo with the given arguments (insecure policy); stdout. */
-export function skopeo(args: string[]): string {
-  return run('skopeo', ['--insecure-policy', ...args]).toString();
+export function skopeo(args: string[]): Promise<string> {
+  return runAsync('skopeo', ['--insecure-policy', ...args]);
 }

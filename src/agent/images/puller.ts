@@ -65,6 +65,10 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
     engine.log.info('image pulled', { ref: fullString(ref), id: id.slice(0, 19), digest: resolved.topDigest });
     return { id, digest: resolved.topDigest, upToDate };
   } catch (e) {
+    if (e instanceof RegistryError && ['UNAUTHORIZED', 'DENIED'].includes(e.code) || (e instanceof RegistryError && e.code === 'NOT_FOUND' && /name unknown/.test(e.message))) {
+      // dockerd's wording; a 404 also keeps the CLI from prompting for credentials.
+      throw new RegistryError(e.code, `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${e.message}`, 404);
+    }
     if (e instanceof RegistryError && ['DIGEST_MISMATCH', 'DIFF_ID_MISMATCH', 'CONFIG_MISMATCH', 'SIZE_MISMATCH'].includes(e.code)) await discardFresh(engine, fresh).catch(() => undefined);
     throw e;
   } finally {

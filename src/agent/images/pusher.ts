@@ -48,8 +48,8 @@ export async function pushImage(engine: Engine, opts: PushOptions, p: JsonProgre
     const mountFrom = new Set<string>();
     for (const { img } of targets) for (const d of img.config.rootfs.diff_ids) for (const f of engine.dist.forms(d)) for (const s of f.seen) if (s.registry === client.endpoint.name && s.repository !== repo) mountFrom.add(s.repository);
     const scopes = [pushScope(repo), ...[...mountFrom].map(pullScope)];
-    await client.authenticate(scopes);
     p.status(`The push refers to repository [${familiarName(opts.ref)}]`);
+    await client.authenticate(scopes);
     for (const t of targets) await pushOne(engine, client, repo, t, scopes, p);
   } finally {
     client.close();

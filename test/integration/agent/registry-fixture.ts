@@ -40,11 +40,11 @@ export function buildImages(): BuiltImages {
 }
 
 /** Copies the built images into a registry: busybox as OCI and as Docker v2 schema 2, layered, multi (all platforms). */
-export function seedRegistry(img: BuiltImages, host: string, o: { creds?: string; certDir?: string; tlsVerify?: boolean } = {}): void {
-  skopeoPush(img.layout, 'busybox', `${host}/test/busybox:oci`, o);
-  skopeoPush(img.layout, 'busybox', `${host}/test/busybox:v2`, { ...o, format: 'v2s2' });
-  skopeoPush(img.layout, 'layered', `${host}/test/layered:1`, o);
-  skopeoPush(img.layout, 'multi', `${host}/test/multi:1`, { ...o, all: true });
+export async function seedRegistry(img: BuiltImages, host: string, o: { creds?: string; certDir?: string; tlsVerify?: boolean } = {}): Promise<void> {
+  await skopeoPush(img.layout, 'busybox', `${host}/test/busybox:oci`, o);
+  await skopeoPush(img.layout, 'busybox', `${host}/test/busybox:v2`, { ...o, format: 'v2s2' });
+  await skopeoPush(img.layout, 'layered', `${host}/test/layered:1`, o);
+  await skopeoPush(img.layout, 'multi', `${host}/test/multi:1`, { ...o, all: true });
 }
 
 /** Non-empty output lines. */

@@ -19,7 +19,7 @@ let P: string;
 before(async () => {
   img = buildImages();
   reg = await TestRegistry.start();
-  seedRegistry(img, reg.host);
+  await seedRegistry(img, reg.host);
   proxy = new RegistryProxy(reg.url);
   await proxy.start();
   P = proxy.host;
@@ -114,19 +114,19 @@ test('docker run pulls a missing image; pull by digest; unknown tag and reposito
 });
 
 /** A fresh single-layer image with random content, pushed by skopeo (so nothing is cached in the agent). */
-function freshImage(name: string, size: number): { layer: string; config: string } {
+async function freshImage(name: string, size: number): Promise<{ layer: string; config: string }> {
   const dir = join(h.base, `oci-${name}`);
   const oci = new OciLayout(dir);
   const rnd = Buffer.alloc(size);
   for (let i = 0; i < size; i += 4) rnd.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, i);
   const im = oci.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }, { tar: tarOf({ 'blob.bin': rnd }), compression: 'gzip' }] });
   oci.tag(im, 'x');
-  skopeoPush(dir, 'x', `${reg.host}/test/${name}:1`);
+  await skopeoPush(dir, 'x', `${reg.host}/test/${name}:1`);
   return { layer: im.layerDigests[1], config: im.configDigest };
 }
 
 test('two concurrent pulls of one image download each blob once', async () => {
-  const im = freshImage('concurrent', 4_000_000);
+  const im = await freshImage('concurrent', 4_000_000);
   proxy.behaviour.throttle = 8_000_000;
   try {
     const [a, b] = await Promise.all([h.docker(['pull', `${P}/test/concurrent:1`]), h.docker(['pull', `${P}/test/concurrent:1`])]);
@@ -140,14 +140,14 @@ test('two concurrent pulls of one image download each blob once', async () => {
 });
 
 test('a download cut midway resumes with a Range request; a pull that fails leaves no image and resumes later', async () => {
-  const im = freshImage('cut', 3_000_000);
+  const im = await freshImage('cut', 3_000_000);
   proxy.behaviour.cut = { bytes: 1_000_000, times: 1 };
   const r = await h.docker(['pull', `${P}/test/cut:1`]);
   assert.equal(r.code, 0, r.stderr + h.log());
   assert.equal(proxy.blobGets.get(im.layer), 2);
   assert.ok(proxy.ranges.some((x) => /^bytes=\d+-$/.test(x) && Number(x.slice(6, -1)) > 0), `ranges: ${proxy.ranges}`);
 
-  const im2 = freshImage('cut2', 3_000_000);
+  const im2 = await freshImage('cut2', 3_000_000);
   proxy.behaviour.cut = { bytes: 500_000, times: 100 };
   const failed = await h.docker(['pull', `${P}/test/cut2:1`]);
   proxy.behaviour.cut = undefined;

@@ -29,7 +29,7 @@ before(async () => {
   reg2 = await TestRegistry.start();
   proxy2 = new RegistryProxy(reg2.url);
   await proxy2.start();
-  seedRegistry(img, reg.host);
+  await seedRegistry(img, reg.host);
   R = reg.host;
   h = await AgentHarness.create();
   h.extraArgs = ['--insecure-registry', '127.0.0.0/8', '--registry-upload-chunk', String(CHUNK)];
@@ -48,12 +48,12 @@ after(async () => {
 });
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-const rawManifest = (ref: string) => Buffer.from(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]));
+const rawManifest = async (ref: string) => Buffer.from(await skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]));
 
 /** skopeo copies an image out of the registry into a dir: (manifest and blobs by digest). */
-function skopeoDir(ref: string): { dir: string; manifest: Buffer; blob(d: string): Buffer } {
+async function skopeoDir(ref: string): Promise<{ dir: string; manifest: Buffer; blob(d: string): Buffer }> {
   const dir = mkdtempSync(join(tmpdir(), 'tsm-skopeo-'));
-  skopeo(['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `dir:${dir}`]);
+  await skopeo(['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `dir:${dir}`]);
   return { dir, manifest: readFileSync(join(dir, 'manifest.json')), blob: (d) => readFileSync(join(dir, d.slice(7))) };
 }
 
@@ -68,13 +68,13 @@ test('push an imported image: layers gzip\'d, manifest and digest read back by s
   assert.ok(out.includes(`${diffId.slice(7, 19)}: Pushed`), r.stdout);
   const last = /^1: digest: (sha256:[0-9a-f]{64}) size: (\d+)$/.exec(out[out.length - 1]);
   assert.ok(last, r.stdout);
-  const raw = rawManifest(`${R}/mine/bb:1`);
+  const raw = await rawManifest(`${R}/mine/bb:1`);
   assert.equal(sha(raw), last[1], 'the digest docker printed is the registry\'s');
   assert.equal(raw.length, Number(last[2]));
   const m = JSON.parse(raw.toString());
   assert.equal(m.mediaType, 'application/vnd.docker.distribution.manifest.v2+json');
   assert.equal(m.config.digest, inspect.Id);
-  const copy = skopeoDir(`${R}/mine/bb:1`);
+  const copy = await skopeoDir(`${R}/mine/bb:1`);
   try {
     assert.equal(sha(gunzipSync(copy.blob(m.layers[0].digest))), diffId, 'the gzip\'d layer unpacks to the diff ID');
     assert.equal(sha(copy.blob(m.config.digest)), inspect.Id);
@@ -92,24 +92,24 @@ test('a layer known in another repository of the registry is mounted', async () 
   const r = await h.docker(['push', `${R}/other/bb:2`]);
   assert.equal(r.code, 0, r.stderr);
   assert.ok(lines(r.stdout).some((l) => l.endsWith(': Mounted from mine/bb')), r.stdout);
-  assert.equal(JSON.parse(rawManifest(`${R}/other/bb:2`).toString()).config.digest, JSON.parse(rawManifest(`${R}/mine/bb:1`).toString()).config.digest);
+  assert.equal(JSON.parse((await rawManifest(`${R}/other/bb:2`)).toString()).config.digest, JSON.parse((await rawManifest(`${R}/mine/bb:1`)).toString()).config.digest);
 });
 
 test('a pulled image pushes its original blobs and manifest: skopeo sees identical digests', async () => {
   assert.equal((await h.docker(['pull', `${R}/test/layered:1`])).code, 0);
-  const original = rawManifest(`${R}/test/layered:1`);
+  const original = await rawManifest(`${R}/test/layered:1`);
   assert.equal((await h.docker(['tag', `${R}/test/layered:1`, `${proxy2.host}/copy/layered:1`])).code, 0);
   const r = await h.docker(['push', `${proxy2.host}/copy/layered:1`]);
   assert.equal(r.code, 0, r.stderr + h.log());
   const out = lines(r.stdout);
   assert.ok(out.includes(`1: digest: ${sha(original)} size: ${original.length}`), r.stdout);
-  const pushed = rawManifest(`${reg2.host}/copy/layered:1`);
+  const pushed = await rawManifest(`${reg2.host}/copy/layered:1`);
   assert.ok(pushed.equals(original), 'byte-identical manifest (zstd and plain-tar layers kept as they were)');
   for (const d of img.layered.layerDigests) {
     const b = await reg2.get(`/v2/copy/layered/blobs/${d}`);
     assert.equal(sha(b.body), d, `${b.status} ${b.body.subarray(0, 200).toString()} ${r.stdout} ${JSON.stringify(proxy2.requests)}`);
   }
-  const verified = JSON.parse(skopeo(['inspect', '--tls-verify=false', `docker://${reg2.host}/copy/layered:1`]));
+  const verified = JSON.parse(await skopeo(['inspect', '--tls-verify=false', `docker://${reg2.host}/copy/layered:1`]));
   assert.deepEqual(verified.Layers, img.layered.layerDigests, 'skopeo reads the pushed image');
   assert.equal((await h.docker(['tag', `${R}/test/layered:1`, `${R}/copy/layered:1`])).code, 0);
   const mounted = await h.docker(['push', `${R}/copy/layered:1`]);
@@ -123,7 +123,7 @@ test('big blobs go up in chunks (Content-Range PATCHes) and small ones in one PU
   for (let i = 0; i < rnd.length; i += 4) rnd.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, i);
   const im = oci.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }, { tar: tarOf({ 'big.bin': rnd }), compression: 'gzip' }] });
   oci.tag(im, 'x');
-  skopeoPush(dir, 'x', `${R}/test/big:1`);
+  await skopeoPush(dir, 'x', `${R}/test/big:1`);
   assert.equal((await h.docker(['pull', `${R}/test/big:1`])).code, 0);
   assert.equal((await h.docker(['tag', `${R}/test/big:1`, `${proxy2.host}/copy/big:1`])).code, 0);
   const before = proxy2.requests.length;
@@ -133,7 +133,7 @@ test('big blobs go up in chunks (Content-Range PATCHes) and small ones in one PU
   const patches = reqs.filter((q) => q.method === 'PATCH').length;
   assert.equal(patches, Math.ceil(im.size && (Buffer.byteLength(readFileSync(join(dir, 'blobs/sha256', im.layerDigests[1].slice(7)))) / CHUNK)), `PATCHes: ${patches}`);
   assert.ok(reqs.some((q) => q.method === 'PUT' && q.path.includes('/blobs/uploads/')), 'uploads closed with PUT');
-  const copy = skopeoDir(`${reg2.host}/copy/big:1`);
+  const copy = await skopeoDir(`${reg2.host}/copy/big:1`);
   try {
     assert.equal(sha(copy.blob(im.layerDigests[1])), im.layerDigests[1]);
   } finally {
