@@ -4,6 +4,8 @@ import { RegistryError } from '../registry/registry-error';
 import type { Descriptor } from '../registry/manifest';
 import { chainIds } from '../layers/layer-store';
 import { DiffIdMismatchError } from '../layers/decompress-stream';
+import { PathEscapeError } from '../layers/path-scope';
+import { TarFormatError } from '../layers/tar-reader';
 import { familiarName, familiarString, fullName, fullString, type Reference } from './reference';
 import { goArch } from './image-config';
 import type { JsonProgress } from './json-progress';
@@ -69,7 +71,7 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
       // dockerd's wording; a 404 also keeps the CLI from prompting for credentials.
       throw new RegistryError(e.code, `pull access denied for ${familiarName(ref)}, repository does not exist or may require 'docker login': ${e.message}`, 404);
     }
-    if (e instanceof RegistryError && ['DIGEST_MISMATCH', 'DIFF_ID_MISMATCH', 'CONFIG_MISMATCH', 'SIZE_MISMATCH'].includes(e.code)) await discardFresh(engine, fresh).catch(() => undefined);
+    if (e instanceof RegistryError && ['DIGEST_MISMATCH', 'DIFF_ID_MISMATCH', 'CONFIG_MISMATCH', 'SIZE_MISMATCH', 'LAYER_INVALID'].includes(e.code)) await discardFresh(engine, fresh).catch(() => undefined);
     throw e;
   } finally {
     client.close();
@@ -104,6 +106,9 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
       if (e instanceof DiffIdMismatchError) {
         await engine.dist.dropForm(diffIds[i], layers[i].digest);
         throw new RegistryError('DIFF_ID_MISMATCH', `layer ${layers[i].digest} failed verification: ${e.message}`);
+      }
+      if (e instanceof PathEscapeError || e instanceof TarFormatError) {
+        throw new RegistryError('LAYER_INVALID', `layer ${layers[i].digest} is not a safe layer archive: ${e.message}`);
       }
       throw e;
     }

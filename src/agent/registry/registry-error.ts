@@ -5,7 +5,7 @@
  */
 export type RegistryErrorCode =
   | 'UNAUTHORIZED' | 'DENIED' | 'NOT_FOUND' | 'MANIFEST_INVALID' | 'MANIFEST_SCHEMA1' | 'MANIFEST_UNSUPPORTED'
-  | 'NO_MATCHING_PLATFORM' | 'DIGEST_MISMATCH' | 'DIFF_ID_MISMATCH' | 'CONFIG_MISMATCH' | 'TLS' | 'CONNECT' | 'HTTP' | 'SIZE_MISMATCH';
+  | 'NO_MATCHING_PLATFORM' | 'DIGEST_MISMATCH' | 'DIFF_ID_MISMATCH' | 'CONFIG_MISMATCH' | 'TLS' | 'CONNECT' | 'HTTP' | 'SIZE_MISMATCH' | 'LAYER_INVALID';
 
 export class RegistryError extends Error {
   constructor(readonly code: RegistryErrorCode, message: string, readonly status = 500, opts: { cause?: unknown } = {}) {

@@ -1,0 +1,94 @@
+// Registries that lie: wrong blob and manifest digests, a config that does not match its
+// manifest, layers whose content does not match rootfs.diff_ids, schema 1, hostile tars.
+// Each pull fails with a clear error and stores nothing.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { AgentHarness } from './harness';
+import { HostileRegistry, sha256 } from '../../helpers/registry-hostile';
+import { tarOf } from '../../helpers/registry-images';
+import { tarArchive } from '../../unit/agent/tar-fixture';
+
+let h: AgentHarness;
+let reg: HostileRegistry;
+
+before(async () => {
+  reg = new HostileRegistry();
+  await reg.start();
+  h = await AgentHarness.create();
+  h.extraArgs = ['--insecure-registry', reg.host];
+  await h.start();
+});
+
+after(async () => {
+  try {
+    assert.deepEqual(await h.cleanup(), [], 'nothing may be left behind');
+  } finally {
+    await reg.stop();
+  }
+});
+
+const GZ = 'application/vnd.oci.image.layer.v1.tar+gzip';
+
+/** Publishes an image whose parts can be tampered with. Returns its reference. */
+function publish(name: string, o: { layerTar?: Buffer; diffIds?: string[]; layerBytes?: Buffer; configBytes?: Buffer; extraLayers?: number } = {}): string {
+  const tar = o.layerTar ?? tarOf({ 'hello.txt': 'hi\n' });
+  const gz = gzipSync(tar);
+  const layer = reg.blob(o.layerBytes ?? gz, sha256(gz));
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: o.diffIds ?? [sha256(tar)] }, history: [] }));
+  const cfg = reg.blob(o.configBytes ?? config, sha256(config));
+  const layers = Array.from({ length: 1 + (o.extraLayers ?? 0) }, () => ({ mediaType: GZ, ...layer }));
+  reg.manifest(`evil/${name}`, '1', { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...cfg }, layers });
+  return `${reg.host}/evil/${name}:1`;
+}
+
+function stored(): string[] {
+  const list = (d: string) => { try { return readdirSync(join(h.dataRoot, d)).map((x) => `${d}/${x}`); } catch { return []; } };
+  return [...list('content/sha256'), ...list('content/ingest'), ...list('layers'), ...list('images/configs')].sort();
+}
+
+async function expectRefused(ref: string, pattern: RegExp): Promise<void> {
+  const before = stored();
+  const r = await h.docker(['pull', ref]);
+  assert.notEqual(r.code, 0, r.stdout);
+  assert.match(r.stderr + r.stdout, pattern);
+  assert.deepEqual(stored(), before, 'nothing stored');
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+}
+
+test('a layer whose bytes do not match its digest', async () => {
+  await expectRefused(publish('layer-digest', { layerBytes: gzipSync(tarOf({ 'other.txt': 'evil\n' })) }), /blob sha256:[0-9a-f]{64} .* failed verification/);
+});
+
+test('a config whose bytes do not match its digest', async () => {
+  const evilConfig = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['rm', '-rf', '/'] }, rootfs: { type: 'layers', diff_ids: [] } }));
+  await expectRefused(publish('config-digest', { configBytes: evilConfig }), /image config sha256:[0-9a-f]{64} .* failed verification/);
+});
+
+test('a manifest whose config does not match it (layer count)', async () => {
+  await expectRefused(publish('config-mismatch', { extraLayers: 1 }), /lists 1 layers \(rootfs\.diff_ids\) but the manifest has 2/);
+});
+
+test('a layer whose content does not match rootfs.diff_ids', async () => {
+  await expectRefused(publish('diffid', { diffIds: [sha256(Buffer.from('something else'))] }), /layer sha256:[0-9a-f]{64} failed verification: layer content hashes to sha256:[0-9a-f]{64}, but the image config says/);
+});
+
+test('a manifest fetched by digest whose bytes hash to something else', async () => {
+  const good = publish('by-digest');
+  const body = reg.manifests.get('evil/by-digest/manifests/1')!;
+  const fake = `sha256:${'0'.repeat(64)}`;
+  reg.manifests.set(`evil/by-digest/manifests/${fake}`, body);
+  await expectRefused(`${good.replace(/:1$/, '')}@${fake}`, /manifest sha256:0{64} of .* failed verification/);
+});
+
+test('schema 1 manifests are refused with a clear error', async () => {
+  reg.manifest('evil/schema1', '1', { schemaVersion: 1, name: 'evil/schema1', tag: '1', fsLayers: [], history: [] }, 'application/vnd.docker.distribution.manifest.v1+prettyjws');
+  await expectRefused(`${reg.host}/evil/schema1:1`, /schema 1, which is deprecated and not supported/);
+});
+
+test('a layer that climbs out of its folder is refused', async () => {
+  const escape = tarArchive([{ name: '../../escape.txt', data: 'x' }]);
+  await expectRefused(publish('escape', { layerTar: escape }), /escapes the root/);
+});
