@@ -100,9 +100,13 @@ export class DistributionIndex {
     await this.save();
   }
 
-  async forgetImage(imageId: string): Promise<void> {
+  /** Forgets an image's manifests; returns the digests no other image still uses. */
+  async forgetImage(imageId: string): Promise<string[]> {
+    const gone = (this.data.manifests[imageId] ?? []).map((m) => m.digest);
     delete this.data.manifests[imageId];
     await this.save();
+    const still = this.manifestDigests();
+    return gone.filter((d) => !still.has(d));
   }
 
   /** Every manifest digest still recorded (GC keeps their bytes). */

@@ -47,7 +47,7 @@ export async function deleteImage(engine: Engine, name: string, force: boolean):
     }
   }
   await engine.images.delete(id);
-  await engine.dist.forgetImage(id);
+  for (const m of await engine.dist.forgetImage(id)) await engine.content.remove(m);
   out.push({ Deleted: id });
   out.push(...(await removeUnusedLayers(engine)).map((c) => ({ Deleted: c })));
   return out;

@@ -80,7 +80,6 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
 
 async function recordManifests(engine: Engine, ref: Reference, id: string, r: Awaited<ReturnType<typeof resolveManifest>>): Promise<void> {
   await engine.content.putBytes(r.manifestBytes);
-  if (r.index) await engine.content.putBytes(r.index.bytes);
   await engine.dist.addManifest(id, {
     repository: fullName(ref), digest: r.manifestDigest, mediaType: r.manifest.mediaType, layers: r.manifest.layers.map((l) => l.digest),
   });

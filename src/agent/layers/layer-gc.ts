@@ -24,7 +24,14 @@ export async function removeUnusedLayers(engine: Engine): Promise<string[]> {
   metas.sort((a, b) => depth(b.chainId) - depth(a.chainId));
   for (const m of metas) {
     await engine.layers.remove(m.chainId);
-    if (m.diffId && !usedDiffs.has(m.diffId)) await engine.content.remove(m.diffId);
+    if (m.diffId && !usedDiffs.has(m.diffId)) await removeLayerBlobs(engine, m.diffId);
   }
   return metas.map((m) => m.chainId);
+}
+
+/** Removes the stored content of a diff ID: its plain tar and the compressed blobs it was pulled as. */
+async function removeLayerBlobs(engine: Engine, diffId: string): Promise<void> {
+  await engine.content.remove(diffId);
+  for (const f of engine.dist.forms(diffId)) if (f.stored && !engine.blobs.busy(f.digest)) await engine.content.remove(f.digest);
+  await engine.dist.forgetLayer(diffId);
 }

@@ -165,3 +165,12 @@ test('a download cut midway resumes with a Range request; a pull that fails leav
   assert.ok(proxy.ranges.slice(rangesBefore).some((x) => x === `bytes=${kept}-`), `resumed: ${proxy.ranges.slice(rangesBefore)}`);
   assert.equal(JSON.parse((await h.docker(['image', 'inspect', `${P}/test/cut2:1`])).stdout)[0].Id, im2.config);
 });
+
+test('removing every image removes its layers, compressed blobs and manifests', async () => {
+  const ids = lines((await h.docker(['images', '-aq'])).stdout);
+  assert.ok(ids.length > 0);
+  const r = await h.docker(['rmi', '-f', ...new Set(ids)]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(blobFiles(), []);
+  assert.deepEqual(readdirSync(join(h.dataRoot, 'layers')), []);
+});
