@@ -97,6 +97,7 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
     if (present[i]) continue;
     const id = shortDigest(layers[i].digest);
     p.status('Extracting', id);
+    const t0 = Date.now();
     try {
       const before = !!(await engine.layers.meta(chain[i]));
       await engine.layers.ensure(diffIds.slice(0, i + 1));
@@ -111,6 +112,7 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
       }
       throw e;
     }
+    engine.log.debug('layer extracted', { layer: id, ms: Date.now() - t0 });
     p.status('Pull complete', id);
   }
 }
@@ -119,8 +121,10 @@ async function download(engine: Engine, client: ReturnType<typeof openRegistry>,
   const id = shortDigest(l.digest);
   const had = await engine.content.has(l.digest);
   if (!had) {
+    const t0 = Date.now();
     await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
     fresh.blobs.push(l.digest);
+    engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0 });
     p.status('Verifying Checksum', id);
   }
   p.status('Download complete', id);

@@ -1,0 +1,113 @@
+/**
+ * Benchmark: pull and push of a ~50 MB two-layer image (busybox + ~48 MB of data) from/to
+ * local docker-registry instances, tsagent (driven by the docker CLI over mutual TLS) side by
+ * side with `skopeo copy` in the same run. Each run is cold: a fresh agent store for pulls,
+ * a fresh empty registry for pushes. Prints every run, medians and ratios.
+ *
+ * Rows:
+ *   pull            registry -> tsagent (verify, decompress, unpack) | skopeo: registry -> oci: dir
+ *   push (reuse)    pulled image -> empty registry, original blobs   | skopeo: oci: dir -> registry
+ *   push (gzip)     imported image (plain layers) -> empty registry  | skopeo: uncompressed oci: dir -> registry (it compresses)
+ *
+ * dockerd is not installed here (Debian's docker.io would bring containerd and dockerd; the
+ * benchmark skips it and says so).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentHarness } from '../test/integration/agent/harness';
+import { TestRegistry } from '../test/helpers/registry';
+import { OciLayout, busyboxTar, tarOf, skopeoPush, skopeo } from '../test/helpers/registry-images';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await fn();
+  return performance.now() - t;
+}
+
+/** ~DATA_MB of data in 8 files: half random (incompressible), half text-like (compressible). */
+function dataLayer(): Buffer {
+  const files: Record<string, Buffer> = {};
+  const per = Math.floor((DATA_MB * 1_000_000) / 8);
+  for (let i = 0; i < 8; i++) {
+    const b = Buffer.alloc(per);
+    if (i % 2 === 0) for (let j = 0; j + 4 <= per; j += 4) b.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, j);
+    else for (let j = 0; j < per; j++) b[j] = 97 + ((j * 7 + (j >> 9)) % 26);
+    files[`data/part-${i}.bin`] = b;
+  }
+  return tarOf(files);
+}
+
+async function checked(p: Promise<{ code: number; stderr: string }>, what: string): Promise<void> {
+  const r = await p;
+  if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'tsm-bench-pp-'));
+  const src = await TestRegistry.start();
+  const cleanups: Array<() => Promise<void> | void> = [() => src.stop(), () => rmSync(work, { recursive: true, force: true })];
+  try {
+    const base = busyboxTar();
+    const data = dataLayer();
+    const gz = new OciLayout(join(work, 'gz'));
+    const img = gz.addImage({ layers: [{ tar: base, compression: 'gzip' }, { tar: data, compression: 'gzip' }] });
+    gz.tag(img, 'x');
+    const plain = new OciLayout(join(work, 'plain'));
+    plain.tag(plain.addImage({ layers: [{ tar: base, compression: 'none' }, { tar: data, compression: 'none' }] }), 'x');
+    await skopeoPush(join(work, 'gz'), 'x', `${src.host}/bench/img:1`);
+    console.log(`image: 2 layers, ${(img.size && (base.length + data.length) / 1e6).toFixed(1)} MB uncompressed; runs: ${RUNS}`);
+    const rows: Record<string, { ts: number[]; sk: number[] }> = { pull: { ts: [], sk: [] }, 'push (reuse)': { ts: [], sk: [] }, 'push (gzip)': { ts: [], sk: [] } };
+    for (let i = 0; i < RUNS; i++) {
+      const h = await AgentHarness.create();
+      h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
+      await h.start();
+      try {
+        rows.pull.ts.push(await timed(() => checked(h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 }), 'tsagent pull')));
+        const dir = join(work, `skopeo-pull-${i}`);
+        rows.pull.sk.push(await timed(() => skopeo(['copy', '-q', '--src-tls-verify=false', `docker://${src.host}/bench/img:1`, `oci:${dir}:x`])));
+        const dst = await TestRegistry.start();
+        try {
+          await checked(h.docker(['tag', `${src.host}/bench/img:1`, `${dst.host}/ts/img:1`]), 'tag');
+          rows['push (reuse)'].ts.push(await timed(() => checked(h.docker(['push', `${dst.host}/ts/img:1`], { timeoutMs: 300_000 }), 'tsagent push')));
+          rows['push (reuse)'].sk.push(await timed(() => skopeoPush(dir, 'x', `${dst.host}/sk/img:1`)));
+        } finally {
+          dst.stop();
+        }
+        const dst2 = await TestRegistry.start();
+        try {
+          const tarImport = spawnSync('docker', ['import', '-', `${dst2.host}/tsplain/img:1`], { env: h.dockerEnv, input: Buffer.concat([data.subarray(0, data.length - 1024)]) });
+          if (tarImport.status !== 0) throw new Error(`import failed: ${tarImport.stderr}`);
+          rows['push (gzip)'].ts.push(await timed(() => checked(h.docker(['push', `${dst2.host}/tsplain/img:1`], { timeoutMs: 300_000 }), 'tsagent push (gzip)')));
+          rows['push (gzip)'].sk.push(await timed(() => skopeo(['copy', '-q', '--dest-tls-verify=false', `oci:${join(work, 'plain')}:x`, `docker://${dst2.host}/skplain/img:1`])));
+        } finally {
+          dst2.stop();
+        }
+        rmSync(dir, { recursive: true, force: true });
+      } finally {
+        const left = await h.cleanup();
+        if (left.length) console.error(`leftovers: ${left.join(', ')}`);
+      }
+    }
+    console.log('\n| operation | tsagent ms (runs) | skopeo ms (runs) | tsagent median | skopeo median | tsagent / skopeo |');
+    console.log('|---|---|---|---|---|---|');
+    for (const [name, r] of Object.entries(rows)) {
+      const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+      console.log(`| ${name} | ${f(r.ts)} | ${f(r.sk)} | ${median(r.ts).toFixed(0)} | ${median(r.sk).toFixed(0)} | ${(median(r.ts) / median(r.sk)).toFixed(2)} |`);
+    }
+    console.log('\ndockerd: not measured (Debian docker.io is not installed on this machine; installing it pulls in containerd and a second engine, skipped).');
+  } finally {
+    for (const c of cleanups.reverse()) await c();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
