@@ -16,6 +16,7 @@ import { streamRoutes } from './api/stream-routes';
 import { execRoutes } from './api/exec-routes';
 import { pruneRoutes } from './api/prune-routes';
 import { registryRoutes } from './api/registry-routes';
+import { archiveRoutes } from './api/archive-routes';
 
 /** Writes the pid file, refusing when another live agent owns it. */
 async function writePidfile(path: string): Promise<void> {
@@ -42,6 +43,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   systemRoutes(router, engine);
   pruneRoutes(router, engine, lc);
   registryRoutes(router, engine);
+  archiveRoutes(router, engine, lc);
   imageRoutes(router, engine);
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);

@@ -1,7 +1,8 @@
 import type { Router, RequestContext } from '../http/router';
 import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
-import { badRequest, ApiError } from '../http/api-error';
+import { badRequest, ApiError, notFound } from '../http/api-error';
+import { parseTimestampNs } from '../util/time';
 import { importImage } from '../images/importer';
 import { pullRoute } from './registry-routes';
 import { deleteImage } from '../images/image-delete';
@@ -51,11 +52,26 @@ async function inspectImage(engine: Engine, img: ImageRecord): Promise<Record<st
   };
 }
 
+/** `before` / `since` filters: images created before (after) the named one. */
+function createdBound(engine: Engine, values: string[] | undefined): number | undefined {
+  if (!values?.length) return undefined;
+  const img = engine.images.lookup(values[0]);
+  if (!img) throw notFound(`No such image: ${values[0]}`);
+  return Date.parse(engine.images.record(img).config.created);
+}
+
 async function listImages(ctx: RequestContext, engine: Engine): Promise<void> {
   const f = parseFilters(ctx.query.get('filters'));
   validateFilterKeys(f, ['reference', 'dangling', 'label', 'before', 'since', 'until']);
+  const before = createdBound(engine, f.get('before'));
+  const since = createdBound(engine, f.get('since'));
+  const until = f.get('until')?.length ? parseTimestampNs(f.get('until')![0]) : undefined;
   const out = [];
   for (const img of engine.images.list()) {
+    const created = Date.parse(img.config.created);
+    if (before !== undefined && !(created < before)) continue;
+    if (since !== undefined && !(created > since)) continue;
+    if (until !== undefined && !(BigInt(created) * 1000000n < until)) continue;
     const tags = repoTags(img);
     const dangling = f.get('dangling');
     if (dangling?.length && (dangling[0] === 'true') !== (tags.length === 0)) continue;

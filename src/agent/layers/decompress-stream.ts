@@ -50,13 +50,20 @@ export async function* verifyDigest(source: AsyncIterable<Buffer>, expected: str
 /** An iterator that can be handed to a parser that stops early, then read to its end. */
 export class Drainable implements AsyncIterable<Buffer> {
   private readonly it: AsyncIterator<Buffer>;
+  /** Bytes that went through. */
+  bytes = 0;
   constructor(source: AsyncIterable<Buffer>) {
     this.it = source[Symbol.asyncIterator]();
   }
+  private async next(): Promise<IteratorResult<Buffer>> {
+    const r = await this.it.next();
+    if (!r.done) this.bytes += r.value.length;
+    return r;
+  }
   [Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    return { next: () => this.it.next() };
+    return { next: () => this.next() };
   }
   async drain(): Promise<void> {
-    for (;;) if ((await this.it.next()).done) return;
+    for (;;) if ((await this.next()).done) return;
   }
 }

@@ -16,6 +16,8 @@ export interface LayerMeta {
   parent?: string;
   /** Bytes of file content in this layer. */
   size: number;
+  /** Bytes of the layer's uncompressed tar (what `docker save` writes). */
+  tarSize?: number;
 }
 
 /** chainID(L0) = diffID(L0); chainID(Ln) = sha256(chainID(Ln-1) + " " + diffID(Ln)). */
@@ -90,7 +92,7 @@ export class LayerStore {
         ? await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn })
         : await this.unpackOnOverlay(parents, tmp, src);
       await src.drain();
-      const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats.bytes };
+      const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats.bytes, tarSize: src.bytes };
       await atomicWriteJson(join(tmp, 'layer.json'), meta);
       await fsp.rename(tmp, this.dir(chainId)).catch(async (e) => {
         if (!(await exists(join(this.dir(chainId), 'layer.json')))) throw e;

@@ -27,6 +27,8 @@ export interface OverlayMount {
   upper: string;
   work: string;
   target: string;
+  /** No upper folder: a read-only overlay of the lowers (at least two). */
+  readOnly?: boolean;
 }
 
 /**
@@ -34,7 +36,7 @@ export interface OverlayMount {
  * and many layers fit in the one-page option limit.
  */
 export async function mountOverlay(m: OverlayMount): Promise<void> {
-  const opts = `lowerdir=${m.lowers.join(':')},upperdir=${m.upper},workdir=${m.work},index=off`;
+  const opts = m.readOnly ? `lowerdir=${m.lowers.join(':')}` : `lowerdir=${m.lowers.join(':')},upperdir=${m.upper},workdir=${m.work},index=off`;
   if (opts.length > 4000) throw new Error(`too many layers to mount (${m.lowers.length}): option string exceeds one page`);
   await runOk('mount', ['-t', 'overlay', 'overlay', '-o', opts, m.target], { cwd: m.lowerBase });
 }

@@ -1,0 +1,94 @@
+import { posix } from 'node:path';
+import type { Engine } from '../engine';
+import { badRequest } from '../http/api-error';
+import { readTar } from '../layers/tar-reader';
+import { detectCompression, decompressed } from './decompress';
+import type { ImageConfig } from './image-config';
+import { normalizeReference, familiarString, parseReference } from './reference';
+
+const SMALL = 4 * 1024 * 1024;
+
+interface Members {
+  small: Map<string, Buffer>;
+  /** Member name -> digest of its bytes in the content store. */
+  big: Map<string, string>;
+  links: Map<string, string>;
+}
+
+const clean = (n: string) => posix.normalize(n.replace(/^\.?\/+/, '')).replace(/\/+$/, '');
+
+async function readMembers(engine: Engine, source: AsyncIterable<Buffer>): Promise<Members> {
+  const m: Members = { small: new Map(), big: new Map(), links: new Map() };
+  for await (const e of readTar(await decompressed(source))) {
+    const name = clean(e.header.name);
+    if (e.header.type === 'symlink') m.links.set(name, clean(posix.join(posix.dirname(name), e.header.linkname)));
+    else if (e.header.type === 'hardlink') m.links.set(name, clean(e.header.linkname));
+    else if (e.header.type === 'file' && e.header.size <= SMALL) {
+      const parts: Buffer[] = [];
+      for await (const c of e.body) parts.push(c);
+      m.small.set(name, Buffer.concat(parts));
+    } else if (e.header.type === 'file') m.big.set(name, (await engine.content.ingest(e.body)).digest);
+  }
+  return m;
+}
+
+function resolve(m: Members, name: string): string {
+  let n = clean(name);
+  for (let i = 0; i < 16 && m.links.has(n); i++) n = m.links.get(n)!;
+  if (!m.small.has(n) && !m.big.has(n)) throw badRequest(`invalid archive: ${name} is listed in manifest.json but missing`);
+  return n;
+}
+
+async function firstBytes(engine: Engine, digest: string): Promise<Buffer> {
+  for await (const c of engine.content.readVerified(digest)) return c.subarray(0, 8);
+  return Buffer.alloc(0);
+}
+
+/** Stores a member as a plain layer tar (decompressing gzip'd ones); returns its diff ID. */
+async function storeLayer(engine: Engine, m: Members, name: string): Promise<string> {
+  const n = resolve(m, name);
+  const small = m.small.get(n);
+  const head: Buffer = small ?? (await firstBytes(engine, m.big.get(n)!));
+  const kind = detectCompression(head);
+  const source = async function* () { if (small) yield small; else yield* engine.content.readVerified(m.big.get(n)!); };
+  if (kind === 'none') return small ? engine.content.putBytes(small) : m.big.get(n)!;
+  return (await engine.content.ingest(await decompressed(source()))).digest;
+}
+
+interface ManifestEntry { Config: string; RepoTags: string[] | null; Layers: string[] }
+
+/**
+ * `docker load`: reads a docker-archive (manifest.json; layers as `<id>/layer.tar`, `<hex>.tar`
+ * or `blobs/sha256/<hex>`, plain or gzip'd, symlinks for repeated layers), checks every layer
+ * against the config's diff IDs, unpacks and tags. Calls `loaded` per image.
+ */
+export async function loadImages(engine: Engine, source: AsyncIterable<Buffer>, loaded: (line: string) => void): Promise<void> {
+  const m = await readMembers(engine, source);
+  const used = new Set<string>();
+  try {
+    const mj = m.small.get('manifest.json');
+    if (!mj) throw badRequest('invalid archive: manifest.json is missing (not a docker save archive?)');
+    let entries: ManifestEntry[];
+    try { entries = JSON.parse(mj.toString('utf8')) as ManifestEntry[]; } catch { throw badRequest('invalid archive: manifest.json is not JSON'); }
+    for (const e of entries) {
+      const configName = resolve(m, e.Config);
+      const configBytes = m.small.get(configName) ?? (await engine.content.readBytes(m.big.get(configName)!));
+      const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+      const want = config.rootfs?.diff_ids ?? [];
+      if (want.length !== e.Layers.length) throw badRequest(`invalid archive: ${e.Config} lists ${want.length} layers, manifest.json ${e.Layers.length}`);
+      for (const [i, l] of e.Layers.entries()) {
+        const diffId = await storeLayer(engine, m, l);
+        used.add(diffId);
+        if (diffId !== want[i]) throw badRequest(`invalid archive: layer ${l} hashes to ${diffId}, but the image config says ${want[i]}`);
+      }
+      await engine.layers.ensure(want);
+      const id = await engine.images.add(configBytes);
+      for (const t of e.RepoTags ?? []) await engine.images.tag(id, normalizeReference(t));
+      if (e.RepoTags?.length) for (const t of e.RepoTags) loaded(`Loaded image: ${familiarString(parseReference(normalizeReference(t)))}`);
+      else loaded(`Loaded image ID: ${id}`);
+    }
+  } finally {
+    const images = new Set(engine.images.list().flatMap((i) => [i.id, ...i.config.rootfs.diff_ids]));
+    for (const d of m.big.values()) if (!used.has(d) && !images.has(d) && !engine.dist.diffIdOf(d)) await engine.content.remove(d);
+  }
+}
