@@ -61,6 +61,8 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
 }
 
 async function main(argv: string[]): Promise<void> {
+  // Layer unpacking keeps many filesystem calls in flight; libuv's default pool has 4 threads.
+  process.env.UV_THREADPOOL_SIZE ??= '16';
   let config: AgentConfig;
   try {
     config = parseAgentFlags(argv);

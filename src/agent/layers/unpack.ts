@@ -33,7 +33,16 @@ interface State {
   dirTimes: Array<{ path: string; mtime: number }>;
   xattrsSkipped: number;
   stats: UnpackStats;
+  /** Folders (relative) known to be real folders at the absolute path given, created or checked by this unpack. */
+  dirs: Map<string, string>;
+  /** Independent writes in flight, by relative path (files and symlinks only). */
+  pending: Map<string, Promise<void>>;
 }
+
+/** Most writes in flight at once (the filesystem calls run on libuv's thread pool). */
+const MAX_PENDING = 32;
+/** Files up to this size are read into memory so their write can overlap later entries. */
+const BUFFERED_FILE = 1024 * 1024;
 
 async function lstatOrNull(p: string) {
   try {
@@ -43,13 +52,29 @@ async function lstatOrNull(p: string) {
   }
 }
 
+/** Forgets cached folders at or below `rel` ('' forgets all): something there may have changed. */
+function forgetDirs(s: State, rel: string): void {
+  if (rel === '') { s.dirs.clear(); return; }
+  for (const k of s.dirs.keys()) if (k === rel || k.startsWith(`${rel}/`)) s.dirs.delete(k);
+}
+
+async function settle(s: State): Promise<void> {
+  const all = [...s.pending.values()];
+  s.pending.clear();
+  await Promise.all(all);
+}
+
 /** Resolves a member's parent in scope (creating it) and returns the absolute path of the member itself. */
 async function target(s: State, rel: string): Promise<string> {
   const parentRel = posix.dirname(rel);
-  const parent = parentRel === '.' ? s.root : await resolveInRoot(s.root, parentRel, true);
-  const pst = await lstatOrNull(parent);
-  if (!pst) await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
-  else if (!pst.isDirectory()) throw new PathEscapeError(`"${rel}": parent is not a directory`);
+  let parent = parentRel === '.' ? s.root : s.dirs.get(parentRel);
+  if (!parent) {
+    parent = await resolveInRoot(s.root, parentRel, true);
+    const pst = await lstatOrNull(parent);
+    if (!pst) await fsp.mkdir(parent, { recursive: true, mode: 0o755 });
+    else if (!pst.isDirectory()) throw new PathEscapeError(`"${rel}": parent is not a directory`);
+    s.dirs.set(parentRel, parent);
+  }
   const out = `${parent}/${posix.basename(rel)}`;
   if (!out.startsWith(`${s.root}/`)) throw new PathEscapeError(`"${rel}" escapes the root`);
   return out;
@@ -65,25 +90,32 @@ async function clear(p: string, newIsDir: boolean): Promise<boolean> {
 }
 
 async function applyMeta(p: string, h: TarHeader, isLink = false): Promise<void> {
-  await fsp.lchown(p, h.uid, h.gid);
+  if (h.uid !== 0 || h.gid !== 0 || !IS_ROOT) await fsp.lchown(p, h.uid, h.gid);
   if (!isLink) await fsp.chmod(p, h.mode);
   await fsp.lutimes(p, h.mtime, h.mtime);
 }
 
-async function writeFile(p: string, e: TarEntry, s: State): Promise<void> {
+async function writeFile(p: string, h: TarHeader, body: AsyncIterable<Buffer> | Buffer, s: State): Promise<void> {
   const fh = await fsp.open(p, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
   try {
-    for await (const chunk of e.body) {
-      await fh.write(chunk);
-      s.stats.bytes += chunk.length;
+    if (Buffer.isBuffer(body)) {
+      if (body.length) await fh.write(body);
+      s.stats.bytes += body.length;
+    } else {
+      for await (const chunk of body) {
+        await fh.write(chunk);
+        s.stats.bytes += chunk.length;
+      }
     }
-    await fh.chown(e.header.uid, e.header.gid);
-    await fh.chmod(e.header.mode);
+    if (h.uid !== 0 || h.gid !== 0 || !IS_ROOT) await fh.chown(h.uid, h.gid);
+    await fh.chmod(h.mode);
+    await fh.utimes(h.mtime, h.mtime);
   } finally {
     await fh.close();
   }
-  await fsp.utimes(p, e.header.mtime, e.header.mtime);
 }
+
+const IS_ROOT = process.getuid?.() === 0;
 
 async function hardlink(s: State, p: string, h: TarHeader): Promise<void> {
   const rel = cleanMemberPath(h.linkname);
@@ -128,19 +160,22 @@ async function extractOne(s: State, e: TarEntry): Promise<void> {
   const h = e.header;
   const rel = cleanMemberPath(h.name);
   if (rel === '') return; // the root itself keeps the layer folder's metadata
+  if (posix.basename(rel).startsWith(WH_PREFIX)) forgetDirs(s, '');
   if (await whiteout(s, rel)) return;
+  if (h.type !== 'dir') forgetDirs(s, rel);
   const p = await target(s, rel);
   const keepDir = await clear(p, h.type === 'dir');
   s.written.add(rel);
   if (Object.keys(h.xattrs).length > 0) s.xattrsSkipped++;
   switch (h.type) {
     case 'dir':
-      if (!keepDir) await fsp.mkdir(p, { mode: 0o700 });
+      if (!keepDir) { forgetDirs(s, rel); await fsp.mkdir(p, { mode: 0o700 }); }
       await fsp.lchown(p, h.uid, h.gid);
       await fsp.chmod(p, h.mode);
       s.dirTimes.push({ path: p, mtime: h.mtime });
+      if ((await fsp.lstat(p)).isDirectory()) s.dirs.set(rel, p);
       return;
-    case 'file': return writeFile(p, e, s);
+    case 'file': return writeFile(p, h, e.body, s);
     case 'symlink':
       await fsp.symlink(h.linkname, p);
       return applyMeta(p, h, true);
@@ -156,11 +191,53 @@ async function extractOne(s: State, e: TarEntry): Promise<void> {
  * existing symlink (it replaces it), and hard links must point at a file inside `root`.
  * Throws PathEscapeError for hostile archives; the caller discards the partial result.
  */
+/**
+ * Starts a symlink or a small file whose folder is known and whose path nothing in flight
+ * touches, without waiting for it; returns false when the entry must go the careful way.
+ */
+async function tryConcurrent(s: State, e: TarEntry): Promise<boolean> {
+  const h = e.header;
+  if (h.type !== 'symlink' && !(h.type === 'file' && h.size <= BUFFERED_FILE)) return false;
+  if (Object.keys(h.xattrs).length > 0) return false;
+  const rel = cleanMemberPath(h.name);
+  const base = posix.basename(rel);
+  const parentRel = posix.dirname(rel);
+  const parent = parentRel === '.' ? s.root : s.dirs.get(parentRel);
+  if (rel === '' || base.startsWith(WH_PREFIX) || !parent || s.pending.has(rel) || s.dirs.has(rel)) return false;
+  for (const k of s.dirs.keys()) if (k.startsWith(`${rel}/`)) return false;
+  const p = `${parent}/${base}`;
+  const body = h.type === 'file' ? await readAll(e.body, h.size) : undefined;
+  s.written.add(rel);
+  s.pending.set(rel, (async () => {
+    await clear(p, false);
+    if (body) return writeFile(p, h, body, s);
+    await fsp.symlink(h.linkname, p);
+    await applyMeta(p, h, true);
+  })());
+  return true;
+}
+
+async function readAll(body: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of body) parts.push(c);
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+}
+
 export async function unpackTar(source: AsyncIterable<Buffer>, root: string, opts: UnpackOptions): Promise<UnpackStats> {
-  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrsSkipped: 0, stats: { entries: 0, bytes: 0 } };
-  for await (const e of readTar(source)) {
-    s.stats.entries++;
-    await extractOne(s, e);
+  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrsSkipped: 0, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map() };
+  try {
+    for await (const e of readTar(source)) {
+      s.stats.entries++;
+      if (await tryConcurrent(s, e)) {
+        if (s.pending.size >= MAX_PENDING) await settle(s);
+        continue;
+      }
+      await settle(s);
+      await extractOne(s, e);
+    }
+    await settle(s);
+  } finally {
+    await Promise.allSettled(s.pending.values());
   }
   for (const d of s.dirTimes.reverse()) await fsp.utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
   if (s.xattrsSkipped > 0) opts.warn?.(`${s.xattrsSkipped} member(s) carried extended attributes, which tsagent does not apply yet`);
