@@ -28,7 +28,8 @@ function osVersion(): string {
 
 function registryConfig(engine: Engine): Record<string, unknown> {
   const insecure = engine.config.insecureRegistries;
-  const cidrs = ['127.0.0.0/8', '::1/128', ...insecure.filter((r) => r.includes('/') && /^[0-9a-fA-F:.]+\/\d+$/.test(r))];
+  // Only what --insecure-registry lists: unlike dockerd, tsagent does not treat loopback registries as insecure.
+  const cidrs = insecure.filter((r) => r.includes('/') && /^[0-9a-fA-F:.]+\/\d+$/.test(r));
   const indexConfigs: Record<string, unknown> = {
     'docker.io': { Name: 'docker.io', Mirrors: engine.config.registryMirrors, Secure: true, Official: true },
   };

@@ -48,3 +48,13 @@ test('reports every problem at once, unknown flags included', () => {
   assert.throws(() => parseAgentFlags(['--data-root']), /needs a value/);
   assert.throws(() => parseAgentFlags(['--tlsverify=maybe']), /expected true or false/);
 });
+
+test('registry flags: certs.d folder and upload chunk size', () => {
+  const d = parseAgentFlags([]);
+  assert.equal(d.registryCertsDir, '/etc/tsagent/certs.d');
+  assert.equal(d.uploadChunkSize, 0);
+  const c = parseAgentFlags(['--registry-certs-dir', '/srv/certs.d', '--registry-upload-chunk=1048576']);
+  assert.equal(c.registryCertsDir, '/srv/certs.d');
+  assert.equal(c.uploadChunkSize, 1048576);
+  assert.throws(() => parseAgentFlags(['--registry-certs-dir', 'rel', '--registry-upload-chunk', '1MB']), (e: FlagError) => e.problems.length === 2);
+});
