@@ -107,3 +107,13 @@ test('progress: Docker units and bar', () => {
   assert.equal(progressBar(50, 100), `[${'='.repeat(24)}>${' '.repeat(25)}]      50B/100B`);
   assert.equal(progressBar(100, 100).slice(0, 52), `[${'='.repeat(50)}]`);
 });
+
+test('parallel gzip: multi-member output that gunzip reads back whole, empty input included', async () => {
+  const { parallelGzip } = await import('../../../src/agent/images/blob-upload');
+  const { gunzipSync } = await import('node:zlib');
+  const data = Buffer.alloc(3_500_000);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 31 + (i >> 11)) & 0xff;
+  const out = await collect(parallelGzip(chunked(data, 300_000)));
+  assert.ok(gunzipSync(out).equals(data));
+  assert.equal(gunzipSync(await collect(parallelGzip(chunked(Buffer.alloc(0))))).length, 0);
+});
