@@ -27,6 +27,7 @@ export const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).di
 
 function run(cmd: string, args: string[], input?: Buffer): Buffer {
   const r = spawnSync(cmd, args, { input, maxBuffer: 512 * 1024 * 1024 });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT') throw new Error(`${cmd} is missing: install the ${cmd} package (scripts/setup.sh)`);
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr?.toString() ?? r.error?.message}`);
   return r.stdout;
 }
@@ -143,7 +144,7 @@ function runAsync(cmd: string, args: string[]): Promise<string> {
     const err: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => out.push(d));
     child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.on('error', reject);
+    child.on('error', (e) => reject((e as NodeJS.ErrnoException).code === 'ENOENT' ? new Error(`${cmd} is missing: install the ${cmd} package (scripts/setup.sh)`) : e));
     child.on('close', (code) => (code === 0 ? resolve(Buffer.concat(out).toString()) : reject(new Error(`${cmd} ${args.join(' ')} failed: ${Buffer.concat(err).toString()}`))));
   });
 }
