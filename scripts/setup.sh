@@ -14,7 +14,8 @@ packages=(
   openssh-server openssh-client tini      # local machines: sshd, PID 1
   runc conmon                             # tsagent's OCI runtime and container monitor
   busybox-static                          # test images are built from it
-  docker-registry docker-compose          # real registry and compose for the tests
+  docker-registry docker-compose skopeo   # real registry, compose and skopeo for the tests
+  zstd                                    # zstd layers in the registry tests
   fish tcsh                               # env output is checked by the real shells
   ca-certificates
 )
