@@ -1,6 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Problem } from '../../core/errors';
 import type { FlagValues } from '../driver';
+import { flagBool as bool, flagString as str } from '../flag-values';
 import { EC2_DEFAULTS } from './flags';
 import { DEFAULT_ENGINE_PORT } from './ports';
 
@@ -81,20 +82,6 @@ const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 type Str = string | undefined;
 
-function str(v: unknown): Str {
-  if (v === undefined || v === null || v === false) return undefined;
-  const s = String(v).trim();
-  return s === '' ? undefined : s;
-}
-
-function bool(v: unknown, field: string, problems: Problem[]): boolean {
-  if (v === undefined || v === '' || typeof v === 'boolean') return v === true;
-  const s = String(v).toLowerCase();
-  if (['1', 'true', 'yes'].includes(s)) return true;
-  if (['0', 'false', 'no'].includes(s)) return false;
-  problems.push({ field, message: `"${String(v)}" is not a boolean`, suggestion: 'use true or false' });
-  return false;
-}
 
 function idOf(v: unknown, prefix: string, field: string, problems: Problem[]): Str {
   const s = str(v);

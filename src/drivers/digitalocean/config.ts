@@ -1,12 +1,10 @@
 import { isAbsolute, resolve } from 'node:path';
 import type { Problem } from '../../core/errors';
 import type { FlagValues } from '../driver';
-import { DEFAULT_API_URL } from './flags';
+import { flagBool as bool, flagList as list, flagPorts as ports, flagString as str, type PortSpec } from '../flag-values';
 
-export interface PortSpec {
-  port: number;
-  protocol: 'tcp' | 'udp';
-}
+export type { PortSpec } from '../flag-values';
+import { DEFAULT_API_URL } from './flags';
 
 /** What a droplet machine created, recorded right after each create call returns its id. */
 export interface DigitalOceanResources {
@@ -52,40 +50,9 @@ const SLUG = /^[a-z0-9][a-z0-9-]*$/;
 const TAG = /^[a-zA-Z0-9_:-]{1,255}$/;
 const FINGERPRINT = /^([0-9a-f]{2}:){15}[0-9a-f]{2}$/;
 
-function str(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  const s = String(v).trim();
-  return s === '' ? undefined : s;
-}
 
-function list(v: unknown): string[] {
-  const items = Array.isArray(v) ? v.map(String) : str(v)?.split(',') ?? [];
-  return items.map((s) => s.trim()).filter(Boolean);
-}
 
-function bool(v: unknown, field: string, problems: Problem[]): boolean {
-  if (v === undefined || v === '' || typeof v === 'boolean') return v === true;
-  const s = String(v).toLowerCase();
-  if (['1', 'true', 'yes'].includes(s)) return true;
-  if (['0', 'false', 'no'].includes(s)) return false;
-  problems.push({ field, message: `"${String(v)}" is not a boolean`, suggestion: 'use true or false' });
-  return false;
-}
 
-function ports(v: unknown, field: string, problems: Problem[]): PortSpec[] {
-  const out: PortSpec[] = [];
-  for (const item of list(v)) {
-    const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(item);
-    const port = m ? Number(m[1]) : NaN;
-    if (!m || port < 1 || port > 65535) {
-      problems.push({ field, message: `"${item}" is not a port`, suggestion: `use PORT or PORT/tcp|udp, e.g. ${field} 8080/tcp` });
-      continue;
-    }
-    const spec: PortSpec = { port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as PortSpec['protocol'] };
-    if (!out.some((p) => p.port === spec.port && p.protocol === spec.protocol)) out.push(spec);
-  }
-  return out;
-}
 
 function slug(v: unknown, fallback: string, field: string, problems: Problem[]): string {
   const s = str(v) ?? fallback;

@@ -1,12 +1,10 @@
 import { isIP } from 'node:net';
 import type { Problem } from '../../core/errors';
 import type { FlagValues } from '../driver';
-import { DEFAULT_IMAGE_FAMILY, DEFAULT_IMAGE_PROJECT, DEFAULT_SCOPES } from './flags';
+import { flagBool as bool, flagList as list, flagPorts as parsePorts, flagString as str, type PortSpec } from '../flag-values';
 
-export interface PortSpec {
-  port: number;
-  protocol: 'tcp' | 'udp';
-}
+export type { PortSpec } from '../flag-values';
+import { DEFAULT_IMAGE_FAMILY, DEFAULT_IMAGE_PROJECT, DEFAULT_SCOPES } from './flags';
 
 /** A boot image: the newest of a family, or one image by name. */
 export type ImageRef = { project: string; family: string } | { project: string; name: string };
@@ -72,41 +70,9 @@ const PROJECT = /^([a-z0-9.-]+:)?[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const SIMPLE = /^[a-z][a-z0-9-]*[a-z0-9]$/;
 const IMAGE_PATH = /^(?:https:\/\/[^/]+\/compute\/(?:v1|beta)\/)?projects\/([^/]+)\/global\/images\/(family\/)?([a-z][-a-z0-9]*)$/;
 
-export function bool(v: unknown, field: string, problems: Problem[]): boolean {
-  if (v === undefined || v === '' || typeof v === 'boolean') return v === true;
-  const s = String(v).toLowerCase();
-  if (['1', 'true', 'yes'].includes(s)) return true;
-  if (['0', 'false', 'no'].includes(s)) return false;
-  problems.push({ field, message: `"${String(v)}" is not a boolean`, suggestion: 'use true or false' });
-  return false;
-}
 
-function str(v: unknown): string | undefined {
-  if (v === undefined || v === null) return undefined;
-  const s = String(v).trim();
-  return s === '' ? undefined : s;
-}
 
-function list(v: unknown): string[] {
-  const items = Array.isArray(v) ? v.map(String) : str(v)?.split(',') ?? [];
-  return items.map((s) => s.trim()).filter(Boolean);
-}
 
-/** Parses `PORT` or `PORT/tcp|udp` values (repeatable flag, each may hold a comma list). */
-export function parsePorts(v: unknown, field: string, problems: Problem[]): PortSpec[] {
-  const out: PortSpec[] = [];
-  for (const item of list(v)) {
-    const m = /^(\d{1,5})(?:\/(tcp|udp))?$/i.exec(item);
-    const port = m ? Number(m[1]) : NaN;
-    if (!m || port < 1 || port > 65535) {
-      problems.push({ field, message: `"${item}" is not a port`, suggestion: `use PORT or PORT/tcp|udp, e.g. ${field} 8080/tcp` });
-      continue;
-    }
-    const spec: PortSpec = { port, protocol: (m[2]?.toLowerCase() ?? 'tcp') as PortSpec['protocol'] };
-    if (!out.some((p) => p.port === spec.port && p.protocol === spec.protocol)) out.push(spec);
-  }
-  return out;
-}
 
 /** Parses --google-machine-image; undefined means the default Ubuntu 24.04 LTS family. */
 export function parseImage(v: unknown, project: string, problems: Problem[]): ImageRef {
