@@ -97,7 +97,7 @@ export class ContentStore {
   /** Streams the blob; the stream fails at its end if the content does not match the digest. */
   async *readVerified(digest: string): AsyncGenerator<Buffer> {
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(this.path(digest), { highWaterMark: 1 << 16 })) {
+    for await (const chunk of createReadStream(this.path(digest), { highWaterMark: 1 << 20 })) {
       hash.update(chunk as Buffer);
       yield chunk as Buffer;
     }

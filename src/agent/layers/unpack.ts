@@ -209,12 +209,25 @@ async function tryConcurrent(s: State, e: TarEntry): Promise<boolean> {
   const body = h.type === 'file' ? await readAll(e.body, h.size) : undefined;
   s.written.add(rel);
   s.pending.set(rel, (async () => {
-    await clear(p, false);
-    if (body) return writeFile(p, h, body, s);
-    await fsp.symlink(h.linkname, p);
+    if (body) return retryCleared(p, () => writeFile(p, h, body, s));
+    await retryCleared(p, () => fsp.symlink(h.linkname, p));
     await applyMeta(p, h, true);
   })());
   return true;
+}
+
+/**
+ * Creates without looking first (one syscall less per entry): symlink() and O_CREAT|O_EXCL never
+ * follow or reuse what is there, so on EEXIST the old entry is removed and the create retried.
+ */
+async function retryCleared(p: string, create: () => Promise<void>): Promise<void> {
+  try {
+    await create();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    await clear(p, false);
+    await create();
+  }
 }
 
 async function readAll(body: AsyncIterable<Buffer>, size: number): Promise<Buffer> {
