@@ -28,7 +28,13 @@ async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
 /** The uncompressed bytes of `source`. */
 export function decompressStream(source: AsyncIterable<Buffer>, kind: LayerCompression): AsyncIterable<Buffer> {
   if (kind === 'none') return source;
-  if (kind === 'gzip') return Readable.from(source, { objectMode: false }).pipe(createGunzip({ chunkSize: 256 * 1024 }));
+  if (kind === 'gzip') {
+    const gunzip = createGunzip({ chunkSize: 256 * 1024 });
+    const input = Readable.from(source, { objectMode: false });
+    // pipe() does not pass errors on: a source that fails (digest check) must fail the output.
+    input.on('error', (e) => gunzip.destroy(e));
+    return input.pipe(gunzip);
+  }
   return unzstd(source);
 }
 
