@@ -9,19 +9,45 @@
  *   push (reuse)    pulled image -> empty registry, original blobs   | skopeo: oci: dir -> registry
  *   push (gzip)     imported image (plain layers) -> empty registry  | skopeo: uncompressed oci: dir -> registry (it compresses)
  *
- * dockerd is not installed here (Debian's docker.io would bring containerd and dockerd; the
- * benchmark skips it and says so).
+ * Docker Engine is a third peer only when `dockerd` is on PATH; the benchmark never installs
+ * it and prints "dockerd not installed: skipped" otherwise (this machine has only the CLI).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentHarness } from '../test/integration/agent/harness';
+import { AgentHarness, runProcess } from '../test/integration/agent/harness';
 import { TestRegistry } from '../test/helpers/registry';
 import { OciLayout, busyboxTar, tarOf, skopeoPush, skopeo } from '../test/helpers/registry-images';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
+
+/** Where `dockerd` is on PATH, or undefined. */
+function dockerdPath(): string | undefined {
+  const r = spawnSync('sh', ['-c', 'command -v dockerd'], { encoding: 'utf8' });
+  return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
+}
+
+/** One cold `docker pull` through a private dockerd (own data root and socket, no bridge or iptables). */
+async function dockerdPull(dockerd: string, dir: string, image: string): Promise<number> {
+  const sock = join(dir, 'docker.sock');
+  const d = spawn(dockerd, ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
+    '-H', `unix://${sock}`, '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--insecure-registry', '127.0.0.0/8'], { stdio: 'ignore' });
+  const env = { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: `unix://${sock}` };
+  try {
+    const deadline = Date.now() + 30_000;
+    while ((await runProcess('docker', ['version'], { env })).code !== 0) {
+      if (Date.now() > deadline || d.exitCode !== null) throw new Error('dockerd did not start');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    return await timed(() => checked(runProcess('docker', ['pull', image], { env, timeoutMs: 300_000 }), 'dockerd pull'));
+  } finally {
+    d.kill('SIGTERM');
+    await new Promise((r) => (d.exitCode !== null ? r(null) : d.once('exit', r)));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -101,7 +127,12 @@ async function main(): Promise<void> {
       const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
       console.log(`| ${name} | ${f(r.ts)} | ${f(r.sk)} | ${median(r.ts).toFixed(0)} | ${median(r.sk).toFixed(0)} | ${(median(r.ts) / median(r.sk)).toFixed(2)} |`);
     }
-    console.log('\ndockerd: not measured (Debian docker.io is not installed on this machine; installing it pulls in containerd and a second engine, skipped).');
+    const dd = dockerdPath();
+    if (!dd) { console.log('\ndockerd not installed: skipped'); return; }
+    const times: number[] = [];
+    for (let i = 0; i < RUNS; i++) times.push(await dockerdPull(dd, join(work, `dockerd-${i}`), `${src.host}/bench/img:1`));
+    const ts = median(rows.pull.ts);
+    console.log(`\n| dockerd pull | ${times.map((x) => x.toFixed(0)).join(', ')} | median ${median(times).toFixed(0)} | tsagent / dockerd ${(ts / median(times)).toFixed(2)} |`);
   } finally {
     for (const c of cleanups.reverse()) await c();
   }
