@@ -6,7 +6,6 @@ import { pipeline } from 'node:stream/promises';
 import type { ContentStore } from '../layers/content-store';
 import type { RegistryClient } from '../registry/registry-client';
 import { RegistryError } from '../registry/registry-error';
-import { TeeBrokenError, type BlobTee } from './blob-tee';
 
 export type ProgressFn = (current: number, total: number) => void;
 
@@ -32,17 +31,12 @@ export class BlobFetcher {
     return this.inflight.has(digest);
   }
 
-  /**
-   * `tee`, when given, receives the bytes as they arrive if this call starts the download
-   * (else it is failed with TeeBrokenError); it ends once the blob is verified and stored.
-   */
-  async fetch(client: RegistryClient, repo: string, desc: { digest: string; size: number }, onProgress?: ProgressFn, tee?: BlobTee): Promise<void> {
-    if (await this.content.has(desc.digest)) { tee?.fail(new TeeBrokenError('the blob is stored already')); return; }
+  async fetch(client: RegistryClient, repo: string, desc: { digest: string; size: number }, onProgress?: ProgressFn): Promise<void> {
+    if (await this.content.has(desc.digest)) return;
     let shared = this.inflight.get(desc.digest);
-    if (shared) tee?.fail(new TeeBrokenError('another pull is downloading the blob'));
     if (!shared) {
       const events = new EventEmitter();
-      const promise = this.download(client, repo, desc, (c, t) => events.emit('progress', c, t), tee).finally(() => this.inflight.delete(desc.digest));
+      const promise = this.download(client, repo, desc, (c, t) => events.emit('progress', c, t)).finally(() => this.inflight.delete(desc.digest));
       shared = { promise, events };
       this.inflight.set(desc.digest, shared);
     }
@@ -54,22 +48,12 @@ export class BlobFetcher {
     }
   }
 
-  private async download(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn, tee?: BlobTee): Promise<void> {
-    try {
-      await this.attempts(client, repo, desc, progress, tee);
-      tee?.end();
-    } catch (e) {
-      tee?.fail(e as Error);
-      throw e;
-    }
-  }
-
-  private async attempts(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn, tee?: BlobTee): Promise<void> {
+  private async download(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) await this.sleep(200 * 2 ** attempt);
       try {
-        await this.attempt(client, repo, desc, progress, tee);
+        await this.attempt(client, repo, desc, progress);
         return;
       } catch (e) {
         lastError = e;
@@ -88,7 +72,7 @@ export class BlobFetcher {
     return { hash, size };
   }
 
-  private async attempt(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn, tee?: BlobTee): Promise<void> {
+  private async attempt(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn): Promise<void> {
     const path = this.content.partialPath(desc.digest);
     let { hash, size } = await this.resumeState(path, desc.size);
     this.requests++;
@@ -100,7 +84,6 @@ export class BlobFetcher {
         current += chunk.length;
         if (current > desc.size) { cb(new RegistryError('SIZE_MISMATCH', `blob ${desc.digest} is larger than the ${desc.size} bytes its descriptor says`)); return; }
         hash.update(chunk);
-        tee?.offer(chunk, current - chunk.length);
         progress(current, desc.size);
         cb(null, chunk);
       },

@@ -3,9 +3,7 @@ import type { AuthConfig } from '../registry/auth-config';
 import { RegistryError } from '../registry/registry-error';
 import type { Descriptor } from '../registry/manifest';
 import { chainIds } from '../layers/layer-store';
-import { DiffIdMismatchError, decompressStream, verifyDigest } from '../layers/decompress-stream';
-import { layerCompression } from '../registry/manifest';
-import { BlobTee, TeeBrokenError } from './blob-tee';
+import { DiffIdMismatchError } from '../layers/decompress-stream';
 import { PathEscapeError } from '../layers/path-scope';
 import { TarFormatError } from '../layers/tar-reader';
 import { familiarName, familiarString, fullName, fullString, type Reference } from './reference';
@@ -92,60 +90,39 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
   const present = await Promise.all(chain.map(async (c) => !!(await engine.layers.meta(c))));
   layers.forEach((l, i) => p.status(present[i] ? 'Already exists' : 'Pulling fs layer', shortDigest(l.digest)));
   const sem = new Semaphore(DOWNLOADS);
-  // Each layer is unpacked from its download stream while it downloads (after its parent).
-  const tees = layers.map((l) => (layerCompression(l.mediaType) === undefined ? undefined : new BlobTee()));
-  const downloads = layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => download(engine, client, repo, l, diffIds[i], p, fresh, tees[i]))));
+  const downloads = layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => download(engine, client, repo, l, diffIds[i], p, fresh))));
   downloads.forEach((d) => d.catch(() => undefined));
-  try {
-    for (let i = 0; i < layers.length; i++) {
-      if (present[i]) { await downloads[i]; continue; }
-      const id = shortDigest(layers[i].digest);
-      p.status('Extracting', id);
-      const t0 = Date.now();
-      await extract(engine, layers[i], diffIds.slice(0, i + 1), chain[i], downloads[i], tees[i], fresh);
-      engine.log.debug('layer extracted', { layer: id, ms: Date.now() - t0 });
-      p.status('Pull complete', id);
-    }
-  } finally {
-    for (const t of tees) t?.fail(new TeeBrokenError('the pull is over'));
-  }
-}
-
-/** Unpacks one layer, from its download stream when the tee delivers it, else from the stored blob. */
-async function extract(engine: Engine, l: Descriptor, diffIds: string[], chainId: string, downloaded: Promise<void>, tee: BlobTee | undefined, fresh: Fresh): Promise<void> {
-  const diffId = diffIds[diffIds.length - 1];
-  const streamed = tee && (async () => verifyDigest(decompressStream(tee, layerCompression(l.mediaType) ?? 'gzip'), diffId));
-  try {
-    const before = !!(await engine.layers.meta(chainId));
+  for (let i = 0; i < layers.length; i++) {
+    await downloads[i];
+    if (present[i]) continue;
+    const id = shortDigest(layers[i].digest);
+    p.status('Extracting', id);
+    const t0 = Date.now();
     try {
-      await engine.layers.ensure(diffIds, streamed);
+      const before = !!(await engine.layers.meta(chain[i]));
+      await engine.layers.ensure(diffIds.slice(0, i + 1));
+      if (!before) fresh.chains.push(chain[i]);
     } catch (e) {
-      if (!(e instanceof TeeBrokenError)) throw e;
-      await downloaded;
-      await engine.layers.ensure(diffIds);
+      if (e instanceof DiffIdMismatchError) {
+        await engine.dist.dropForm(diffIds[i], layers[i].digest);
+        throw new RegistryError('DIFF_ID_MISMATCH', `layer ${layers[i].digest} failed verification: ${e.message}`);
+      }
+      if (e instanceof PathEscapeError || e instanceof TarFormatError) {
+        throw new RegistryError('LAYER_INVALID', `layer ${layers[i].digest} is not a safe layer archive: ${e.message}`);
+      }
+      throw e;
     }
-    await downloaded;
-    if (!before) fresh.chains.push(chainId);
-  } catch (e) {
-    await downloaded.catch(() => undefined);
-    if (e instanceof DiffIdMismatchError) {
-      await engine.dist.dropForm(diffId, l.digest);
-      throw new RegistryError('DIFF_ID_MISMATCH', `layer ${l.digest} failed verification: ${e.message}`);
-    }
-    if (e instanceof PathEscapeError || e instanceof TarFormatError) {
-      throw new RegistryError('LAYER_INVALID', `layer ${l.digest} is not a safe layer archive: ${e.message}`);
-    }
-    throw e;
+    engine.log.debug('layer extracted', { layer: id, ms: Date.now() - t0 });
+    p.status('Pull complete', id);
   }
 }
 
-async function download(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh, tee?: BlobTee): Promise<void> {
+async function download(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh): Promise<void> {
   const id = shortDigest(l.digest);
   const had = await engine.content.has(l.digest);
-  if (had) tee?.fail(new TeeBrokenError('the blob is stored already'));
   if (!had) {
     const t0 = Date.now();
-    await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t), tee);
+    await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
     fresh.blobs.push(l.digest);
     engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0 });
     p.status('Verifying Checksum', id);

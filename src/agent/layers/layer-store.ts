@@ -64,12 +64,8 @@ export class LayerStore {
     return readJsonIfExists<LayerMeta>(join(this.dir(chainId), 'layer.json'));
   }
 
-  /**
-   * Unpacks every layer of the chain that is not there yet (the blobs must be in the content
-   * store by diff ID). `top`, when given, opens the last layer's content instead (a layer
-   * streamed while it downloads); it is used only if this call builds that layer.
-   */
-  async ensure(diffIds: readonly string[], top?: DiffOpener): Promise<LayerMeta[]> {
+  /** Unpacks every layer of the chain that is not there yet (the blobs must be in the content store by diff ID). */
+  async ensure(diffIds: readonly string[]): Promise<LayerMeta[]> {
     const chain = chainIds(diffIds);
     const metas: LayerMeta[] = [];
     for (let i = 0; i < chain.length; i++) {
@@ -77,8 +73,7 @@ export class LayerStore {
       if (existing) { metas.push(existing); continue; }
       let p = this.building.get(chain[i]);
       if (!p) {
-        const open = i === chain.length - 1 && top ? top : this.open;
-        p = this.build(chain.slice(0, i), chain[i], diffIds[i], open).finally(() => this.building.delete(chain[i]));
+        p = this.build(chain.slice(0, i), chain[i], diffIds[i]).finally(() => this.building.delete(chain[i]));
         this.building.set(chain[i], p);
       }
       metas.push(await p);
@@ -86,13 +81,13 @@ export class LayerStore {
     return metas;
   }
 
-  private async build(parents: string[], chainId: string, diffId: string, open: DiffOpener): Promise<LayerMeta> {
+  private async build(parents: string[], chainId: string, diffId: string): Promise<LayerMeta> {
     const tmp = join(this.root, `tmp-${randomBytes(6).toString('hex')}`);
     const diff = join(tmp, 'diff');
     await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
     await fsp.chmod(diff, 0o755);
     try {
-      const src = new Drainable(await open(diffId));
+      const src = new Drainable(await this.open(diffId));
       const stats = parents.length === 0
         ? await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn })
         : await this.unpackOnOverlay(parents, tmp, src);
