@@ -1,26 +1,13 @@
 /** IPv4 address and subnet arithmetic (pure). Addresses are unsigned 32-bit numbers. */
+import { formatIpv4, parseIpv4 } from '../ipv4-address';
+
+export { formatIpv4, parseIpv4 };
 
 export interface Ipv4Subnet {
   /** Network address. */
   network: number;
   /** Prefix length, 0..32. */
   prefix: number;
-}
-
-/** Parses a dotted-quad IPv4 address, or returns undefined. */
-export function parseIpv4(s: string): number | undefined {
-  const parts = s.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
 /** Size of a subnet with this prefix. */

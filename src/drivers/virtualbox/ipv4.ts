@@ -1,24 +1,17 @@
 /** IPv4 arithmetic for host-only networks (pure). Addresses are unsigned 32-bit numbers. */
+import { formatIpv4, parseIpv4 as parseDottedQuad } from '../ipv4-address';
+
+export { formatIpv4 };
+
+/** Parses a dotted-quad IPv4 address (surrounding spaces allowed, as VBoxManage prints them). */
+export function parseIpv4(s: string): number | undefined {
+  return parseDottedQuad(s.trim());
+}
 
 export interface Ipv4Net {
   /** Network address. */
   network: number;
   prefix: number;
-}
-
-export function parseIpv4(s: string): number | undefined {
-  const parts = s.trim().split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p) || Number(p) > 255) return undefined;
-    n = n * 256 + Number(p);
-  }
-  return n;
-}
-
-export function formatIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
 }
 
 export function netSize(prefix: number): number {
