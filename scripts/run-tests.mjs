@@ -30,5 +30,9 @@ if (files.length === 0) {
   process.exit(1);
 }
 const args = ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files];
-const r = spawnSync(process.execPath, args, { stdio: 'inherit' });
+// Tests call ip, iptables and sshd directly: give them the system folders even when the
+// caller's PATH lacks sbin (as tsmachine's own entry points do).
+const { withSystemDirs } = await import('../dist/src/core/system-path.js');
+const env = { ...process.env, PATH: withSystemDirs(process.env.PATH) };
+const r = spawnSync(process.execPath, args, { stdio: 'inherit', env });
 process.exit(r.status ?? 1);

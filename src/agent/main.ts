@@ -17,6 +17,7 @@ import { execRoutes } from './api/exec-routes';
 import { pruneRoutes } from './api/prune-routes';
 import { registryRoutes } from './api/registry-routes';
 import { archiveRoutes } from './api/archive-routes';
+import { withSystemDirs } from '../core/system-path';
 
 /** Writes the pid file, refusing when another live agent owns it. */
 async function writePidfile(path: string): Promise<void> {
@@ -63,6 +64,8 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
 async function main(argv: string[]): Promise<void> {
   // Layer unpacking keeps many filesystem calls in flight; libuv's default pool has 4 threads.
   process.env.UV_THREADPOOL_SIZE ??= '16';
+  // runc, conmon, iptables and mount live in sbin; a boot hook or `env -i` may not have it on PATH.
+  process.env.PATH = withSystemDirs(process.env.PATH);
   let config: AgentConfig;
   try {
     config = parseAgentFlags(argv);

@@ -2,7 +2,7 @@ import { Flags } from '@oclif/core';
 import { BaseCommand } from './_lib/base';
 import { machineNameArg } from './_lib/machine-args';
 import { clientConfig } from '../core/machine-url';
-import { detectShell, dockerEnvNames, dockerEnvVars, findNoProxy, noProxyValue, renderEnv, shellSyntax } from '../core/render';
+import { SHELL_FALLBACK_NOTICE, detectShell, dockerEnvNames, dockerEnvVars, findNoProxy, noProxyValue, renderEnv, shellSyntax } from '../core/render';
 
 export default class Env extends BaseCommand {
   static summary = 'Print the shell exports that point the docker CLI at a machine';
@@ -40,6 +40,8 @@ export default class Env extends BaseCommand {
   }
 
   private printOut(text: string): void {
-    if (!this.jsonEnabled()) process.stdout.write(text);
+    if (this.jsonEnabled()) return;
+    if (!process.env.SHELL && process.platform !== 'win32' && !this.argv.some((a) => a === '--shell' || a.startsWith('--shell='))) process.stderr.write(`${SHELL_FALLBACK_NOTICE}\n`);
+    process.stdout.write(text);
   }
 }

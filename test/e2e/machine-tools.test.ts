@@ -64,8 +64,8 @@ test('machine commands', async (t) => {
     const config = (await tsm(store, ['config', name])).stdout;
     assert.match(config, /^--tlsverify$/m);
     assert.match(config, new RegExp(`^-H=tcp://${ip.replace(/\./g, '\\.')}:2376$`, 'm'));
-    const viaConfig = await run('sh', ['-c', `docker $(node ${join(__dirname, '..', '..', '..', 'bin', 'run.js')} config ${name}) ps -q`], {
-      env: { ...process.env, TSMACHINE_STORAGE_PATH: store },
+    const viaConfig = await run('sh', ['-c', `docker $(node "$TSM_BIN" config ${name}) ps -q`], {
+      env: { ...process.env, TSMACHINE_STORAGE_PATH: store, TSM_BIN: join(__dirname, '..', '..', '..', 'bin', 'run.js') },
     });
     assert.equal(viaConfig.code, 0, viaConfig.stderr);
     assert.equal((await tsm(store, ['inspect', '--format', '{{.Driver.IPAddress}} {{.DriverName}}', name])).stdout.trim(), `${ip} local`);

@@ -15,6 +15,9 @@ export const DOCKER_ENV_NAMES = Object.freeze(['DOCKER_TLS_VERIFY', 'DOCKER_HOST
 export const COMPOSE_WINDOWS_VAR = 'COMPOSE_CONVERT_WINDOWS_PATHS';
 
 const VAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Printed on stderr when $SHELL is unset and no --shell was given. */
+export const SHELL_FALLBACK_NOTICE = `$SHELL is not set: printing sh/bash lines; for another shell pass --shell with one of: ${Object.keys(SHELL_SYNTAX).join(', ')}`;
+
 const SHELL_SUGGESTION = `pass --shell with one of: ${SUPPORTED_SHELLS.join(', ')}`;
 
 function basename(p: string): string {
@@ -25,8 +28,9 @@ function basename(p: string): string {
 /**
  * The user's shell, docker-machine's way: the basename of $SHELL. On Windows: fish when
  * `__fish_bin_dir` is set, else $SHELL if set (Git Bash, Cygwin), else cmd when PROMPT is
- * set (cmd sets it, PowerShell does not), else powershell. Without $SHELL elsewhere, throws
- * INVALID_FLAG asking for --shell. The name may still be one renderEnv does not support.
+ * set (cmd sets it, PowerShell does not), else powershell. Without $SHELL elsewhere (cron,
+ * CI runners, `env -i`), POSIX sh lines, as docker-machine fell back to; the caller tells the
+ * user (see SHELL_FALLBACK_NOTICE). The name may still be one renderEnv does not support.
  */
 export function detectShell(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): string {
   if (platform === 'win32') {
@@ -34,12 +38,7 @@ export function detectShell(env: NodeJS.ProcessEnv, platform: NodeJS.Platform): 
     if (env.SHELL) return basename(env.SHELL).toLowerCase();
     return env.PROMPT ? 'cmd' : 'powershell';
   }
-  if (!env.SHELL) {
-    throw new TsmError('INVALID_FLAG', 'could not detect your shell: $SHELL is not set', {
-      suggestion: SHELL_SUGGESTION,
-      problems: [{ field: '--shell', message: '$SHELL is not set', suggestion: SHELL_SUGGESTION }],
-    });
-  }
+  if (!env.SHELL) return 'sh';
   return basename(env.SHELL);
 }
 
