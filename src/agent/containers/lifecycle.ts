@@ -184,6 +184,12 @@ export class Lifecycle {
   /** Sends the stop signal, then SIGKILL after `timeoutSec` (default Config.StopTimeout or 10). */
   async stop(ref: string, timeoutSec?: number, signal?: string): Promise<void> {
     const rec = this.engine.containers.get(ref);
+    // An exit being handled right now decides on a policy restart first; the checks below see it.
+    await this.exiting.get(rec.Id);
+    if (!rec.State.Running && rec.State.Restarting && !this.restarts.has(rec.Id)) {
+      // A policy restart whose timer has fired is launching: let it finish, then stop what it started.
+      await this.mutex.run(rec.Id, async () => undefined);
+    }
     if (!rec.State.Running) {
       if (this.cancelRestart(rec)) { rec.Runtime.manuallyStopped = true; await this.save(rec); return; }
       throw notModified();
