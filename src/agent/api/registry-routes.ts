@@ -6,7 +6,7 @@ import { RegistryError } from '../registry/registry-error';
 import { pullScope } from '../registry/registry-client';
 import { parseReference, withDefaultTag, type Reference } from '../images/reference';
 import { JsonProgress } from '../images/json-progress';
-import { pullImage } from '../images/puller';
+import { pullWithMirrors } from '../images/mirrors';
 import { pushImage, pushTargets } from '../images/pusher';
 import { openRegistry } from '../images/registry-session';
 
@@ -46,7 +46,7 @@ export async function pullRoute(ctx: RequestContext, engine: Engine, fromImage: 
   }
   ref = withDefaultTag(ref);
   const auth = decodeRegistryAuth(ctx.req.headers['x-registry-auth']);
-  await streamed(ctx, engine, 'pull', async (p) => { await pullImage(engine, { ref, auth, platform: ctx.query.get('platform') }, p); });
+  await streamed(ctx, engine, 'pull', async (p) => { await pullWithMirrors(engine, { ref, auth, platform: ctx.query.get('platform') }, p); });
 }
 
 /** POST /images/{name}/push?tag= */

@@ -111,6 +111,17 @@ function collect(argv: readonly string[], problems: string[]): Map<string, strin
   return values;
 }
 
+/** A --registry-mirror value: http(s)://host[:port] with no path, as dockerd accepts; the host[:port] and scheme. */
+export function parseMirrorUrl(raw: string): { scheme: 'http' | 'https'; host: string } {
+  const bad = (why: string) => new Error(`--registry-mirror "${raw}": ${why} (use https://host[:port])`);
+  let u: URL;
+  try { u = new URL(raw); } catch { throw bad('not a URL'); }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') throw bad('the scheme must be https or http');
+  if (u.username || u.password) throw bad('credentials do not belong in the URL');
+  if ((u.pathname !== '/' && u.pathname !== '') || u.search || u.hash) throw bad('a mirror URL has no path, query or fragment');
+  return { scheme: u.protocol === 'https:' ? 'https' : 'http', host: u.host };
+}
+
 /** Parses one -H value: tcp://host:port, unix:///path, or fd:// (refused). */
 export function parseListenAddress(raw: string): ListenAddress {
   const m = /^(tcp|unix):\/\/(.*)$/.exec(raw);
@@ -168,6 +179,9 @@ export function parseAgentFlags(argv: readonly string[]): AgentConfig {
   for (const [key, flag] of [['dataRoot', '--data-root'], ['execRoot', '--exec-root'], ['pidfile', '--pidfile'], ['registryCertsDir', '--registry-certs-dir']]) {
     const v = last(values, key);
     if (v !== undefined && !v.startsWith('/')) problems.push(`${flag} "${v}": must be an absolute path`);
+  }
+  for (const m of values.get('registryMirror') ?? []) {
+    try { parseMirrorUrl(m); } catch (e) { problems.push((e as Error).message); }
   }
   const chunk = last(values, 'uploadChunk') ?? '0';
   if (!/^\d+$/.test(chunk)) problems.push(`--registry-upload-chunk "${chunk}": expected a number of bytes`);

@@ -1,6 +1,8 @@
 import type { Engine } from '../engine';
 import type { AuthConfig } from '../registry/auth-config';
 import { RegistryError } from '../registry/registry-error';
+import { RegistryClient } from '../registry/registry-client';
+import type { RegistryEndpoint } from '../registry/registry-endpoint';
 import type { Descriptor } from '../registry/manifest';
 import { chainIds } from '../layers/layer-store';
 import { DiffIdMismatchError } from '../layers/decompress-stream';
@@ -18,6 +20,8 @@ export interface PullOptions {
   ref: Reference;
   platform?: string | null;
   auth: AuthConfig;
+  /** Pull from this endpoint instead of the reference's registry (a Docker Hub mirror). */
+  endpoint?: RegistryEndpoint;
 }
 
 export interface PullResult { id: string; digest: string; upToDate: boolean }
@@ -47,7 +51,7 @@ async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
 export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgress): Promise<PullResult> {
   const { ref } = opts;
   const repo = ref.path;
-  const client = openRegistry(engine, ref.domain, opts.auth);
+  const client = opts.endpoint ? new RegistryClient(opts.endpoint, opts.auth) : openRegistry(engine, ref.domain, opts.auth);
   const fresh: Fresh = { blobs: [], chains: [] };
   try {
     const resolved = await resolveManifest(client, repo, ref.digest ?? ref.tag ?? 'latest', wantedPlatform(opts.platform, goArch()));

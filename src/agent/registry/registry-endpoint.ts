@@ -70,3 +70,15 @@ export function resolveEndpoint(domain: string, opts: { insecure: readonly strin
   const tls = opts.certsDir ? { ...readTlsDir(join(opts.certsDir, domain)), ...(host !== domain ? readTlsDir(join(opts.certsDir, host)) : {}) } : {};
   return { name: domain, host, insecure: isInsecureRegistry(domain, opts.insecure) || isInsecureRegistry(host, opts.insecure), tls };
 }
+
+/**
+ * The endpoint of a Docker Hub mirror (--registry-mirror): serves `docker.io` references; an
+ * http:// mirror, or one listed by --insecure-registry, is insecure; certs.d applies by host.
+ */
+export function mirrorEndpoint(mirror: { scheme: 'http' | 'https'; host: string }, opts: { insecure: readonly string[]; certsDir?: string }): RegistryEndpoint {
+  return {
+    name: 'docker.io', host: mirror.host,
+    insecure: mirror.scheme === 'http' || isInsecureRegistry(mirror.host, opts.insecure),
+    tls: opts.certsDir ? readTlsDir(join(opts.certsDir, mirror.host)) : {},
+  };
+}

@@ -24,7 +24,9 @@ before(async () => {
   await proxy.start();
   P = proxy.host;
   h = await AgentHarness.create();
-  h.extraArgs = ['--insecure-registry', reg.host, '--insecure-registry', '127.0.0.0/8'];
+  // Docker Hub names are pulled through the real registry acting as a mirror.
+  await skopeoPush(img.layout, 'busybox', `${reg.host}/library/mirrored:1`);
+  h.extraArgs = ['--insecure-registry', reg.host, '--insecure-registry', '127.0.0.0/8', '--registry-mirror', `http://${reg.host}`];
   await h.start();
 });
 
@@ -173,4 +175,21 @@ test('removing every image removes its layers, compressed blobs and manifests', 
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(blobFiles(), []);
   assert.deepEqual(readdirSync(join(h.dataRoot, 'layers')), []);
+});
+
+test('--registry-mirror: Docker Hub names are pulled from the mirror; a name the mirror lacks falls through to the Hub', async () => {
+  const r = await h.docker(['pull', 'mirrored:1']);
+  assert.equal(r.code, 0, r.stderr + h.log());
+  assert.ok(lines(r.stdout).includes('Status: Downloaded newer image for mirrored:1'), r.stdout);
+  const inspect = JSON.parse((await h.docker(['image', 'inspect', 'mirrored:1'])).stdout)[0];
+  assert.equal(inspect.Id, img.busybox.configDigest);
+  assert.deepEqual(inspect.RepoTags, ['mirrored:1']);
+  assert.match(inspect.RepoDigests[0], /^mirrored@sha256:[0-9a-f]{64}$/);
+  assert.equal((await h.docker(['run', '--rm', 'mirrored:1'])).stdout, 'hello from the registry\n');
+
+  const absent = await h.docker(['pull', 'tsm-not-mirrored:1']);
+  assert.notEqual(absent.code, 0, 'nothing serves it: the mirror lacks it and Docker Hub is out of reach (or denies it)');
+  assert.match(h.log(), new RegExp(`registry mirror failed; trying the next source.*${reg.host.replace(/[.]/g, '\\.')}`));
+  assert.equal((await h.docker(['image', 'inspect', 'tsm-not-mirrored:1'])).code, 1, 'a failed pull leaves no image');
+  assert.equal((await h.docker(['rmi', 'mirrored:1'])).code, 0);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseAgentFlags, FlagError } from '../../../src/agent/config/flags';
+import { parseAgentFlags, parseMirrorUrl, FlagError } from '../../../src/agent/config/flags';
 
 const TLS = ['--tlsverify', '--tlscacert', '/etc/tsagent/ca.pem', '--tlscert', '/etc/tsagent/server.pem', '--tlskey', '/etc/tsagent/server-key.pem'];
 
@@ -57,4 +57,14 @@ test('registry flags: certs.d folder and upload chunk size', () => {
   assert.equal(c.registryCertsDir, '/srv/certs.d');
   assert.equal(c.uploadChunkSize, 1048576);
   assert.throws(() => parseAgentFlags(['--registry-certs-dir', 'rel', '--registry-upload-chunk', '1MB']), (e: FlagError) => e.problems.length === 2);
+});
+
+test('--registry-mirror takes http(s)://host[:port] only, and names a bad one', () => {
+  assert.deepEqual(parseMirrorUrl('https://mirror.example'), { scheme: 'https', host: 'mirror.example' });
+  assert.deepEqual(parseMirrorUrl('http://10.0.0.5:5000/'), { scheme: 'http', host: '10.0.0.5:5000' });
+  for (const bad of ['mirror.example', 'ftp://m', 'https://m/v2/', 'https://u:p@m', 'https://m?x=1']) {
+    assert.throws(() => parseMirrorUrl(bad), (e: Error) => e.message.includes(bad) && /https:\/\/host/.test(e.message), bad);
+  }
+  assert.throws(() => parseAgentFlags(['--registry-mirror', 'https://m/path']), (e: Error) => /--registry-mirror "https:\/\/m\/path"/.test(e.message));
+  assert.deepEqual(parseAgentFlags(['--registry-mirror', 'https://m:443']).registryMirrors, ['https://m:443']);
 });
