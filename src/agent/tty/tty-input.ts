@@ -47,6 +47,8 @@ export function forwardTtyInput(sock: Duplex, o: TtyInputOptions): void {
     send(scanner.push(d));
     if (scanner.detached) o.onDetach();
   });
+  // Reading an upgraded request's body pauses the connection explicitly: flow again.
+  sock.resume();
   sock.on('end', () => {
     inputEnded = true;
     send(scanner.flush());
