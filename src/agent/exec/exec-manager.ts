@@ -52,9 +52,9 @@ export interface ExecSession {
 }
 
 /**
- * `docker exec`: each session runs `runtime exec` as a child of the agent with pipes, so
- * stdin works and stdout/stderr stay apart. TTY sessions run without a pseudo-terminal for
- * now (the runtime hands the pty master over SCM_RIGHTS, which Node cannot receive).
+ * `docker exec`: sessions without a TTY run `runtime exec` as a child of the agent with
+ * pipes, so stdin works and stdout/stderr stay apart. TTY sessions run under conmon, which
+ * receives the pty master from the runtime (SCM_RIGHTS, which Node cannot): see exec-tty.ts.
  */
 export class ExecManager {
   private readonly sessions = new Map<string, ExecSession>();
