@@ -12,7 +12,7 @@ fi
 packages=(
   iproute2 iptables util-linux procps     # namespaces, veth, bridge, firewall
   openssh-server openssh-client tini      # local machines: sshd, PID 1
-  runc conmon                             # tsagent's OCI runtime and container monitor
+  runc conmon socat tmux                  # tsagent's OCI runtime, container monitor, TTY input relay; tmux drives the TTY tests
   busybox-static                          # test images are built from it
   docker-registry docker-compose skopeo   # real registry, compose and skopeo for the tests
   zstd                                    # zstd layers in the registry tests

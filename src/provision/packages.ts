@@ -5,7 +5,7 @@ import { shJoin } from './shell-quote';
 import type { SshClient } from './ssh-client';
 
 /** What tsagent needs on the host. */
-export type Requirement = 'runtime' | 'conmon' | 'iptables' | 'node';
+export type Requirement = 'runtime' | 'conmon' | 'iptables' | 'socat' | 'node';
 
 /** What the probe found. */
 export interface HostTools {
@@ -13,6 +13,8 @@ export interface HostTools {
   runtime: boolean;
   conmon: boolean;
   iptables: boolean;
+  /** socat relays keyboard input to conmon's attach socket (docker run -it, exec -it). */
+  socat: boolean;
   /** `node --version` output (`v20.11.1`), or '' when node is missing. */
   nodeVersion: string;
 }
@@ -24,12 +26,13 @@ const SYSTEM_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 const has = (name: string, cmd: string) =>
   `if ${cmd}; then echo ${name}=yes; else echo ${name}=no; fi`;
 
-/** Prints `runtime=yes|no`, `conmon=...`, `iptables=...`, `node=<version>`. Needs no root. */
+/** Prints `runtime=yes|no`, `conmon=...`, `iptables=...`, `socat=...`, `node=<version>`. Needs no root. */
 export const PROBE_SCRIPT = [
   SYSTEM_PATH,
   has('runtime', 'command -v runc >/dev/null 2>&1 || command -v crun >/dev/null 2>&1'),
   has('conmon', 'command -v conmon >/dev/null 2>&1'),
   has('iptables', 'command -v iptables >/dev/null 2>&1'),
+  has('socat', 'command -v socat >/dev/null 2>&1'),
   'echo "node=$(node --version 2>/dev/null || true)"',
 ].join('\n');
 
@@ -39,7 +42,7 @@ export function parseProbe(output: string): HostTools {
     const i = line.indexOf('=');
     if (i > 0) v[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
-  return { runtime: v.runtime === 'yes', conmon: v.conmon === 'yes', iptables: v.iptables === 'yes', nodeVersion: v.node ?? '' };
+  return { runtime: v.runtime === 'yes', conmon: v.conmon === 'yes', iptables: v.iptables === 'yes', socat: v.socat === 'yes', nodeVersion: v.node ?? '' };
 }
 
 /** Major version of `node --version` output (`v18.19.0` -> 18), undefined when unparsable. */
@@ -53,11 +56,12 @@ export function missingRequirements(t: HostTools): Requirement[] {
   if (!t.runtime) missing.push('runtime');
   if (!t.conmon) missing.push('conmon');
   if (!t.iptables) missing.push('iptables');
+  if (!t.socat) missing.push('socat');
   if ((nodeMajor(t.nodeVersion) ?? 0) < MIN_NODE_MAJOR) missing.push('node');
   return missing;
 }
 
-const PACKAGE_NAMES: Record<Requirement, string> = { runtime: 'runc', conmon: 'conmon', iptables: 'iptables', node: 'nodejs' };
+const PACKAGE_NAMES: Record<Requirement, string> = { runtime: 'runc', conmon: 'conmon', iptables: 'iptables', socat: 'socat', node: 'nodejs' };
 
 /** Distribution package names for the requirements (the same names in every supported family). */
 export function packageNames(reqs: readonly Requirement[]): string[] {
@@ -109,10 +113,10 @@ async function waitForCloudInit(ssh: SshClient, progress: ProgressSink): Promise
 }
 
 async function probe(ssh: SshClient): Promise<HostTools> {
-  return parseProbe((await ssh.run(PROBE_SCRIPT, { label: 'check runc, conmon, iptables and node' })).stdout);
+  return parseProbe((await ssh.run(PROBE_SCRIPT, { label: 'check runc, conmon, iptables, socat and node' })).stdout);
 }
 
-const DESCRIBE: Record<Requirement, string> = { runtime: 'runc (or crun)', conmon: 'conmon', iptables: 'iptables', node: `Node.js >= ${MIN_NODE_MAJOR}` };
+const DESCRIBE: Record<Requirement, string> = { runtime: 'runc (or crun)', conmon: 'conmon', iptables: 'iptables', socat: 'socat', node: `Node.js >= ${MIN_NODE_MAJOR}` };
 
 function missingError(ssh: SshClient, os: OsRelease, missing: Requirement[], t: HostTools, after: string): TsmError {
   const what = missing.map((r) => DESCRIBE[r]).join(', ');
@@ -125,7 +129,7 @@ function missingError(ssh: SshClient, os: OsRelease, missing: Requirement[], t: 
 }
 
 /**
- * Makes sure runc/crun, conmon, iptables and Node.js >= 18 are on the host, installing only
+ * Makes sure runc/crun, conmon, iptables, socat and Node.js >= 18 are on the host, installing only
  * what is missing with the family's package manager (after cloud-init and the apt locks are
  * done). Throws PROVISION_FAILED when something is still missing. Returns what it installed.
  */

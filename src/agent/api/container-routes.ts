@@ -1,5 +1,3 @@
-import { promises as fsp, constants as fsc } from 'node:fs';
-import { join } from 'node:path';
 import type { Router, RequestContext } from '../http/router';
 import { queryBool, queryInt } from '../http/router';
 import type { Engine } from '../engine';
@@ -16,6 +14,7 @@ import { KeyedMutex } from '../util/lock';
 import { dirSize } from '../util/fsx';
 import { run } from '../util/proc';
 import type { ContainerRecord } from '../containers/types';
+import { parseWindowSize, writeWindowSize } from '../tty/window-size';
 
 const names = new KeyedMutex();
 
@@ -46,8 +45,7 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
   });
   engine.log.info('container created', { id: rec.Id.slice(0, 12), name: rec.Name, image: body.Image });
   engine.events.emit('create', rec.Id);
-  const warnings = body.OpenStdin && body.Tty ? ['tsagent does not forward keyboard input to TTY containers yet (docker run -it): output works, input is ignored'] : [];
-  ctx.respond.json(201, { Id: rec.Id, Warnings: warnings });
+  ctx.respond.json(201, { Id: rec.Id, Warnings: [] });
 }
 
 async function withSizes(engine: Engine, rec: ContainerRecord, entry: Record<string, unknown>): Promise<Record<string, unknown>> {
@@ -76,14 +74,10 @@ async function listContainers(ctx: RequestContext, engine: Engine): Promise<void
 
 async function resize(ctx: RequestContext, engine: Engine): Promise<void> {
   const rec = engine.containers.get(ctx.params.id);
-  const h = queryInt(ctx.query, 'h') ?? 0;
-  const w = queryInt(ctx.query, 'w') ?? 0;
+  const size = parseWindowSize(queryInt(ctx.query, 'h'), queryInt(ctx.query, 'w'));
+  if (typeof size === 'string') throw badRequest(size);
   if (!rec.State.Running) throw conflict(`Container ${rec.Id} is not running`);
-  if (rec.Config.Tty) {
-    // conmon's control fifo: "1 <height> <width>\n" resizes the pty it owns.
-    const fh = await fsp.open(join(engine.paths.bundle(rec.Id), 'ctl'), fsc.O_WRONLY | fsc.O_NONBLOCK).catch(() => undefined);
-    if (fh) { await fh.write(`1 ${h} ${w}\n`).catch(() => undefined); await fh.close(); }
-  }
+  if (rec.Config.Tty) await writeWindowSize(engine.paths.bundle(rec.Id), size.height, size.width);
   ctx.respond.empty(200);
 }
 

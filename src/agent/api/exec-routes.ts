@@ -1,5 +1,8 @@
 import type { Router, RequestContext } from '../http/router';
 import type { ExecManager, ExecConfig } from '../exec/exec-manager';
+import { queryInt } from '../http/router';
+import { badRequest } from '../http/api-error';
+import { parseWindowSize } from '../tty/window-size';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MUX = 'application/vnd.docker.multiplexed-stream';
@@ -32,6 +35,12 @@ export function execRoutes(router: Router, execs: ExecManager): void {
       ctx.respond.json(201, { Id: execs.create(ctx.params.id, body) });
     })
     .add('POST', '/exec/{id}/start', (ctx) => startExec(ctx, execs))
-    .add('POST', '/exec/{id}/resize', (ctx) => { execs.get(ctx.params.id); ctx.respond.empty(200); })
+    .add('POST', '/exec/{id}/resize', async (ctx) => {
+      execs.get(ctx.params.id);
+      const size = parseWindowSize(queryInt(ctx.query, 'h'), queryInt(ctx.query, 'w'));
+      if (typeof size === 'string') throw badRequest(size);
+      await execs.resize(ctx.params.id, size.height, size.width);
+      ctx.respond.empty(200);
+    })
     .add('GET', '/exec/{id}/json', (ctx) => ctx.respond.json(200, execs.inspect(ctx.params.id)));
 }

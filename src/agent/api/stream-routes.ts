@@ -10,6 +10,7 @@ import { frame } from '../logs/mux';
 import { formatNs, recordBytes, type LogRecord } from '../logs/k8s-log';
 import { parseTimestampNs } from '../util/time';
 import type { ContainerRecord } from '../containers/types';
+import { attachContainerTty, checkTtyInputAvailable, detachKeysOr400, wantsTtyInput } from '../tty/container-tty';
 
 const RAW = 'application/vnd.docker.raw-stream';
 const MUX = 'application/vnd.docker.multiplexed-stream';
@@ -70,10 +71,14 @@ async function attach(ctx: RequestContext, engine: Engine): Promise<void> {
   const path = engine.paths.container(rec.Id).log;
   const offset = logs ? 0 : await fileSize(path);
   const withStdin = await stdinTarget(engine, rec, queryBool(q, 'stdin'));
+  const ttyInput = wantsTtyInput(rec, queryBool(q, 'stdin'));
+  const detachKeys = ttyInput ? detachKeysOr400(q.get('detachKeys')) : [];
+  if (ttyInput) checkTtyInputAvailable();
   const sock = ctx.respond.hijack(tty ? RAW : MUX);
   sock.on('close', () => abort.abort());
   sock.on('error', () => abort.abort());
-  forwardStdin(engine, rec, sock, withStdin);
+  if (ttyInput) attachContainerTty(engine, rec, sock, { detachKeys, onDetach: () => abort.abort(), signal: abort.signal });
+  else forwardStdin(engine, rec, sock, withStdin);
   const follow = stream && (rec.State.Running || rec.State.Status === 'created' || rec.State.Status === 'exited');
   try {
     await tailLog({ path, offset, follow, done: ended, signal: abort.signal, onRecords: recordWriter(sock, tty, opts) });

@@ -12,6 +12,7 @@ import { generateSpec, type SpecMount } from './spec';
 import { startConmon, type ConmonResult } from '../runtime/conmon';
 import { removeCgroup } from '../runtime/cgroups';
 import { hostCapabilities } from '../runtime/host-caps';
+import { applyConsoleSize } from '../tty/console-size';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -71,6 +72,7 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string)
     },
     shmSize: hc.ShmSize ?? 64 * 1024 * 1024, oomScoreAdj: hc.OomScoreAdj ?? 0,
   });
+  applyConsoleSize(spec, rec);
   await atomicWriteJson(join(p.bundle, 'config.json'), spec, 0o600);
 }
 

@@ -12,6 +12,15 @@ import { capabilities, containerEnv } from '../containers/spec';
 import { frame } from '../logs/mux';
 import { strSlice } from '../containers/create';
 import { hostCapabilities } from '../runtime/host-caps';
+import { startTtyExec } from './exec-tty';
+import { writeWindowSize } from '../tty/window-size';
+import { checkTtyInputAvailable, detachKeysOr400 } from '../tty/container-tty';
+
+function consoleSize(v: [number, number] | null | undefined): { height: number; width: number } | undefined {
+  if (!Array.isArray(v) || v.length !== 2) return undefined;
+  const [height, width] = v.map(Number);
+  return Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0 && height <= 1000 && width <= 1000 ? { height, width } : undefined;
+}
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -24,6 +33,8 @@ export interface ExecConfig {
   WorkingDir?: string;
   Privileged?: boolean;
   DetachKeys?: string;
+  /** [rows, cols] of the client's terminal (API 1.42+), for TTY sessions. */
+  ConsoleSize?: [number, number] | null;
 }
 
 export interface ExecSession {
@@ -34,12 +45,16 @@ export interface ExecSession {
   started: boolean;
   exitCode: number | null;
   pid: number;
+  /** TTY sessions: the window size asked for (applied at start when it came first). */
+  size?: { height: number; width: number };
+  /** TTY sessions while running: conmon's folder (its ctl FIFO resizes the pty). */
+  ttyDir?: string;
 }
 
 /**
- * `docker exec`: each session runs `runtime exec` as a child of the agent with pipes, so
- * stdin works and stdout/stderr stay apart. TTY sessions run without a pseudo-terminal for
- * now (the runtime hands the pty master over SCM_RIGHTS, which Node cannot receive).
+ * `docker exec`: sessions without a TTY run `runtime exec` as a child of the agent with
+ * pipes, so stdin works and stdout/stderr stay apart. TTY sessions run under conmon, which
+ * receives the pty master from the runtime (SCM_RIGHTS, which Node cannot): see exec-tty.ts.
  */
 export class ExecManager {
   private readonly sessions = new Map<string, ExecSession>();
@@ -86,8 +101,10 @@ export class ExecManager {
     const user = await resolveUser(rootfs, s.config.User || rec.Config.User || '');
     const caps = capabilities(!!(s.config.Privileged || rec.HostConfig.Privileged), rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], hostCapabilities());
     const env = containerEnv([...(rec.Config.Env ?? []), ...(s.config.Env ?? [])], rec.Config.Hostname ?? rec.Id.slice(0, 12), false);
+    const size = s.size ?? consoleSize(s.config.ConsoleSize);
     const spec = {
-      terminal: false,
+      terminal: !!s.config.Tty,
+      ...(s.config.Tty && size ? { consoleSize: size } : {}),
       user: { uid: user.uid, gid: user.gid, ...(user.additionalGids.length ? { additionalGids: user.additionalGids } : {}) },
       args: s.config.Cmd,
       env,
@@ -112,6 +129,10 @@ export class ExecManager {
     if (s.started) throw conflict(`Exec command ${id} has already run`);
     const rec = this.engine.containers.get(s.containerId);
     if (!rec.State.Running) throw conflict(`container ${rec.Id} is not running`);
+    if (s.config.Tty) {
+      detachKeysOr400(s.config.DetachKeys);
+      checkTtyInputAvailable();
+    }
     return s;
   }
 
@@ -119,6 +140,11 @@ export class ExecManager {
     const s = this.precheck(id);
     s.started = true;
     const processFile = await this.processSpec(s);
+    if (s.config.Tty) {
+      s.running = true;
+      await startTtyExec(this.engine, s, processFile, io, detach);
+      return;
+    }
     const pidFile = `${processFile}.pid`;
     const rt = this.engine.runtime;
     const wantIn = !!s.config.AttachStdin && !detach && !!io;
@@ -163,6 +189,14 @@ export class ExecManager {
     s.running = false;
     await fsp.rm(processFile, { force: true });
     await fsp.rm(pidFile, { force: true });
+  }
+
+  /** POST /exec/{id}/resize: resizes a running TTY session's pty, or remembers the size for its start. */
+  async resize(id: string, height: number, width: number): Promise<void> {
+    const s = this.get(id);
+    if (!s.config.Tty) return;
+    s.size = { height, width };
+    if (s.ttyDir) await writeWindowSize(s.ttyDir, height, width);
   }
 
   inspect(id: string): Record<string, unknown> {

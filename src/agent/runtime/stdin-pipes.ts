@@ -10,7 +10,8 @@ import { runOk } from '../util/proc';
  * runtime through a tiny wrapper that gives `runtime create` the FIFO as stdin; the
  * container inherits it. Writing to the FIFO feeds the container; closing the agent's end
  * delivers EOF. The FIFO's writer lives in the agent: an agent restart closes the
- * container's stdin. TTY containers (conmon owns the pty) get no stdin yet.
+ * container's stdin. TTY containers (conmon owns the pty) get their input through conmon's
+ * attach socket instead (src/agent/tty/).
  */
 interface Pipe {
   socket: Socket;
