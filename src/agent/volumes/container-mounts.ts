@@ -44,6 +44,7 @@ function volumesFrom(engine: Engine, specs: string[]): MountPoint[] {
  */
 export async function resolveMounts(engine: Engine, rec: ContainerRecord): Promise<MountPoint[]> {
   const hc = rec.HostConfig;
+  if (typeof hc.VolumeDriver === 'string' && hc.VolumeDriver && hc.VolumeDriver !== 'local') throw badRequest(`volume driver "${hc.VolumeDriver}" not found (tsagent has only the local driver)`);
   const mounts = Array.isArray(hc.Mounts) ? hc.Mounts as ApiMount[] : [];
   const from = Array.isArray(hc.VolumesFrom) ? (hc.VolumesFrom as string[]) : [];
   const list = collectMountPoints({
@@ -123,8 +124,7 @@ export async function releaseMounts(engine: Engine, id: string): Promise<void> {
   if (!rec) return;
   for (const m of mountPointsOf(rec)) {
     if (m.Type !== 'volume' || !engine.volumes.find(m.Name)) continue;
-    if (volumeUsers(engine, m.Name, true).some((u) => u !== id)) continue;
-    await engine.volumes.unmount(m.Name, id);
+    await engine.volumes.unmount(m.Name, id, volumeUsers(engine, m.Name, true).some((u) => u !== id));
   }
 }
 

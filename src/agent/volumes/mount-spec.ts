@@ -101,7 +101,7 @@ export function parseApiMount(m: ApiMount): MountPoint {
       if (m.BindOptions || m.VolumeOptions) throw badRequest('invalid mount config for type "tmpfs": only TmpfsOptions apply to a tmpfs mount');
       const size = m.TmpfsOptions?.SizeBytes;
       if (size !== undefined && (!Number.isInteger(size) || size < 0)) throw badRequest(`invalid mount config for type "tmpfs": invalid tmpfs size ${size}`);
-      const opts = [...(size ? [`size=${size}`] : []), ...(m.TmpfsOptions?.Mode ? [`mode=${(m.TmpfsOptions.Mode & 0o7777).toString(8)}`] : [])];
+      const opts = ['noexec', 'nosuid', 'nodev', ...(size ? [`size=${size}`] : []), ...(m.TmpfsOptions?.Mode ? [`mode=${(m.TmpfsOptions.Mode & 0o7777).toString(8)}`] : [])];
       return { Type: 'tmpfs', Name: '', Source: '', Destination: dst, Driver: '', Mode: '', RW: rw, Propagation: '', TmpfsOptions: opts };
     }
     default:

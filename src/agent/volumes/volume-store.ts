@@ -39,6 +39,8 @@ export function validateLocalOptions(opts: Record<string, string>): void {
  */
 export class VolumeStore {
   private readonly byName = new Map<string, VolumeRecord>();
+  /** Containers this process mounted each volume for (for mount/unmount events). */
+  private readonly users = new Map<string, Set<string>>();
   onEvent: VolumeEventSink = () => undefined;
 
   constructor(readonly root: string) {}
@@ -113,16 +115,18 @@ export class VolumeStore {
         throw badRequest(`error while mounting volume '${dir}': ${(e as Error).message}`);
       }
     }
+    const users = this.users.get(name) ?? new Set<string>();
+    this.users.set(name, users.add(container));
     this.onEvent('mount', name, { driver: 'local', container });
     return dir;
   }
 
-  /** Releases the driver filesystem (callers check that no running container uses it). */
-  async unmount(name: string, container: string): Promise<void> {
+  /** Releases the volume for `container`; the driver filesystem too unless `stillUsed` (another running container). */
+  async unmount(name: string, container: string, stillUsed = false): Promise<void> {
     const v = this.find(name);
     if (!v) return;
-    if (v.Options.type) await unmount(this.dataDir(name));
-    this.onEvent('unmount', name, { driver: 'local', container });
+    if (v.Options.type && !stillUsed) await unmount(this.dataDir(name));
+    if (this.users.get(name)?.delete(container)) this.onEvent('unmount', name, { driver: 'local', container });
   }
 
   /** Deletes the volume and its data (callers check that no container references it). */
@@ -132,6 +136,7 @@ export class VolumeStore {
     await unmount(dir);
     if (isMountPoint(dir)) throw conflict(`remove ${name}: the volume's filesystem is still mounted`);
     this.byName.delete(name);
+    this.users.delete(name);
     await fsp.rm(join(this.root, name), { recursive: true, force: true });
     this.onEvent('destroy', name, { driver: 'local' });
   }
