@@ -120,3 +120,14 @@ test('read-only mounts refuse docker cp', async () => {
   assert.match(r.stderr, /marked read-only/);
   await ok(['rm', '-v', 'ro']);
 });
+
+test('docker cp -a chowns to the container user; plain cp keeps the archive owner', async () => {
+  await ok(['create', '--name', 'owned', '--user', 'daemon', 'bb', 'true']);
+  const tar = tarArchive([{ name: 'a.txt', data: 'a', uid: 4242, gid: 4243 }]);
+  await ok(['cp', '-', 'owned:/tmp'], tar);
+  await ok(['cp', '-a', join(work, 'ro.txt'), 'owned:/tmp/b.txt']);
+  const ids = await ok(['commit', 'owned', 'owned-img']);
+  assert.ok(ids.trim());
+  assert.equal(await ok(['run', '--rm', 'owned-img', 'stat', '-c', '%n %u:%g', '/tmp/a.txt', '/tmp/b.txt']), '/tmp/a.txt 4242:4243\n/tmp/b.txt 1:1\n');
+  await ok(['rm', 'owned']);
+});

@@ -178,3 +178,15 @@ test('volume events', async () => {
   const out = (await ev).stdout;
   for (const a of ['create', 'mount', 'unmount', 'destroy']) assert.match(out, new RegExp(`volume ${a} evv`));
 });
+
+test('local driver options: a bind volume shows the host folder', async () => {
+  const dir = join(h.base, 'bound-dev');
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'hello'), 'from device\n');
+  await ok(['volume', 'create', '--opt', 'type=none', '--opt', `device=${dir}`, '--opt', 'o=bind', 'bv']);
+  assert.equal(await ok(['run', '--rm', '-v', 'bv:/mnt', 'bb', 'sh', '-c', 'cat /mnt/hello; echo back > /mnt/reply']), 'from device\n');
+  assert.equal(readFileSync(join(dir, 'reply'), 'utf8'), 'back\n');
+  assert.deepEqual(mountsUnder(join(h.dataRoot, 'volumes')), []);
+  await ok(['volume', 'rm', 'bv']);
+  assert.ok(existsSync(join(dir, 'reply')), 'removing the volume leaves the bound folder alone');
+});
