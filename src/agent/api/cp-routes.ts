@@ -11,7 +11,7 @@ import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
 import type { ContainerRecord } from '../containers/types';
 import { ApiError, badRequest, notFound } from '../http/api-error';
-import { openContainerFs, resolveInContainer, goFileMode, mountFor, type ContainerFs } from '../volumes/container-fs';
+import { openContainerFs, resolveInContainer, goFileMode, mountFor, hostPath, type ContainerFs } from '../volumes/container-fs';
 import { tarHeader, tarPadding, TAR_END, type TarWriteHeader } from '../layers/tar-writer';
 import { readTar, TarFormatError } from '../layers/tar-reader';
 import { unpackTar } from '../layers/unpack';
@@ -50,16 +50,17 @@ async function withFs<T>(engine: Engine, rec: ContainerRecord, fn: (fs: Containe
 interface PathStat { name: string; size: number; mode: number; mtime: string; linkTarget: string }
 
 /** dockerd's stat of a path: the last component is not followed unless the path ends in "/" or "/.". */
-async function statPath(fs: ContainerFs, rec: ContainerRecord, path: string): Promise<{ stat: PathStat; host: string; st: Stats }> {
+async function statPath(fs: ContainerFs, rec: ContainerRecord, path: string): Promise<{ stat: PathStat; host: string; ctr: string; st: Stats }> {
   const follow = /\/\.?$/.test(path);
   const r = await resolveInContainer(fs, path, follow);
-  const st = await fsp.lstat(r.host).catch(() => undefined);
+  // The root of a running container is /proc/<pid>/root, a (magic) link to follow.
+  const st = await (r.ctr === '/' ? fsp.stat(r.host) : fsp.lstat(r.host)).catch(() => undefined);
   if (!st) throw notFound(`Could not find the file ${path} in container ${rec.Name.slice(1)}`);
   const linkTarget = st.isSymbolicLink() ? (await resolveInContainer(fs, r.ctr, true)).ctr : '';
   const name = path.endsWith('/.') ? '.' : goBase(path);
   return {
     stat: { name, size: st.size, mode: goFileMode(st), mtime: rfc3339Nano(Math.floor(st.mtimeMs), (Math.floor(st.mtimeMs) % 1000) * 1e6 + Math.floor((st.mtimeMs % 1) * 1e6)), linkTarget },
-    host: r.host, st,
+    host: r.host, ctr: r.ctr, st,
   };
 }
 
@@ -76,8 +77,12 @@ function entryHeader(name: string, st: Stats, link: string): TarWriteHeader {
   return { ...common, type: 'file', size: st.size };
 }
 
-/** A tar of `host` named `name` (folders recursively; symlinks as links, never followed). */
-async function* tarPath(host: string, name: string, st: Stats): AsyncGenerator<Buffer> {
+/**
+ * A tar of container path `ctr` (at `host`) named `name`: folders recursively, symlinks as
+ * links (never followed), and each child looked up by its container path, so the volumes
+ * and binds of a stopped container show up where the container would see them.
+ */
+async function* tarPath(fs: ContainerFs, ctr: string, host: string, name: string, st: Stats): AsyncGenerator<Buffer> {
   const h = entryHeader(name, st, st.isSymbolicLink() ? await fsp.readlink(host) : '');
   yield tarHeader(h);
   if (h.type === 'file') {
@@ -91,12 +96,14 @@ async function* tarPath(host: string, name: string, st: Stats): AsyncGenerator<B
     if (n < size) yield Buffer.alloc(size - n);
     yield tarPadding(size);
   }
-  if (h.type !== 'dir') return;
+  // /proc and /sys are the kernel's views, not the container's content: kept as empty folders.
+  if (h.type !== 'dir' || ctr === '/proc' || ctr === '/sys') return;
   for (const n of (await fsp.readdir(host)).sort()) {
-    const child = `${host}/${n}`;
+    const childCtr = ctr === '/' ? `/${n}` : `${ctr}/${n}`;
+    const child = hostPath(fs, childCtr);
     const cst = await fsp.lstat(child).catch(() => undefined);
     if (!cst || cst.isSocket()) continue;
-    yield* tarPath(child, `${name}/${n}`, cst);
+    yield* tarPath(fs, childCtr, child, `${name}/${n}`, cst);
   }
 }
 
@@ -112,10 +119,10 @@ async function get(ctx: RequestContext, engine: Engine): Promise<void> {
   const rec = engine.containers.get(ctx.params.id);
   const path = queryPath(ctx);
   await withFs(engine, rec, async (fs) => {
-    const { stat, host, st } = await statPath(fs, rec, path);
+    const { stat, host, ctr, st } = await statPath(fs, rec, path);
     const out = ctx.respond.stream(200, 'application/x-tar', statHeader(stat));
     try {
-      for await (const c of tarPath(host, stat.name === '/' ? '.' : stat.name, st)) if (!out.write(c)) await new Promise((r) => out.once('drain', r));
+      for await (const c of tarPath(fs, ctr, host, stat.name === '/' ? '.' : stat.name, st)) if (!out.write(c)) await new Promise((r) => out.once('drain', r));
       out.end(TAR_END);
     } catch (e) {
       engine.log.error('archive failed', { id: rec.Id.slice(0, 12), error: (e as Error).message });

@@ -66,6 +66,7 @@ export function parseBind(spec: string): MountPoint {
     if (modes.includes('nocopy')) throw badRequest(`invalid mode: nocopy (in '${spec}': only volumes can be nocopy)`);
     return { Type: 'bind', Name: '', Source: posix.normalize(src), Destination: checkTarget(spec, 'bind', dstRaw), Driver: '', Mode: mode, RW: rw, Propagation: prop || 'rprivate', CreateSource: true };
   }
+  if (/^[a-zA-Z0-9]$/.test(src)) throw badRequest(`create ${src}: volume name is too short, names should be at least two alphanumeric characters`);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/.test(src)) {
     throw badRequest(`create ${src}: "${src}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
   }
@@ -147,8 +148,8 @@ export function collectMountPoints(opts: {
     byDst.set(t.Destination, t);
   }
   for (const v of opts.imageVolumes) {
-    const dst = posix.normalize(v).replace(/\/+$/, '') || '/';
-    if (dst === '/' || byDst.has(dst)) continue;
+    const dst = checkTarget(v, 'volume', v);
+    if (byDst.has(dst)) continue;
     byDst.set(dst, { Type: 'volume', Name: '', Source: '', Destination: dst, Driver: 'local', Mode: '', RW: true, Propagation: '', CopyData: true, Anonymous: true });
   }
   return [...byDst.values()];

@@ -86,6 +86,7 @@ export class VolumeStore {
     validateLocalOptions(options);
     const anonymous = !name;
     if (anonymous) name = randomId();
+    else if (/^[a-zA-Z0-9]$/.test(name)) throw badRequest(`create ${name}: volume name is too short, names should be at least two alphanumeric characters`);
     else if (!VALID_VOLUME_NAME.test(name)) throw badRequest(`create ${name}: "${name}" includes invalid characters for a local volume name, only "[a-zA-Z0-9][a-zA-Z0-9_.-]" are allowed. If you intended to pass a host directory, use absolute path`);
     const existing = this.byName.get(name);
     if (existing) {

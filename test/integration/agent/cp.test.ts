@@ -77,6 +77,9 @@ for (const mode of ['running', 'stopped'] as const) {
     await ok(['cp', join(work, `folder-${mode}`), `${name}:/newdir`]);
     baitUntouched();
 
+    const whole = await h.docker(['cp', `${name}:/`, '-']);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.match(whole.stdout, new RegExp(`vol/in-${mode}\\.txt`), 'a copy of a parent folder shows the volume\'s content');
     const [vol] = JSON.parse(await ok(['volume', 'inspect', `vol-${mode}`]));
     assert.equal(readFileSync(join(vol.Mountpoint, `in-${mode}.txt`), 'utf8'), `to ${mode}\n`, 'copied through the volume mount');
     if (mode === 'stopped') {

@@ -27,6 +27,7 @@ test('-v specs: anonymous, named, bind, modes', () => {
   assert.throws(() => parseBind('/h:/c:ro,rw'), is400(/exclude/));
   assert.throws(() => parseBind('/h:/c:bogus'), is400(/invalid mode: bogus/));
   assert.throws(() => parseBind('bad$name:/c'), is400(/invalid characters/));
+  assert.throws(() => parseBind('v:/c'), is400(/volume name is too short/));
 });
 
 test('--mount specs: bind refuses a missing source later, volume options, tmpfs size and mode', () => {
@@ -49,6 +50,7 @@ test('collectMountPoints: duplicates refused, image volumes fill in, mount order
   assert.throws(() => collectMountPoints({ binds: ['aa:/d', '/h:/d'], mounts: [], tmpfs: {}, imageVolumes: [], from: [] }), is400(/Duplicate mount point: \/d/));
   const list = collectMountPoints({ binds: ['named:/data'], mounts: [{ Type: 'tmpfs', Target: '/data/tmp' }], tmpfs: {}, imageVolumes: ['/data', '/logs/'], from: [] });
   assert.deepEqual(list.map((m) => [m.Destination, m.Name || m.Type]), [['/data', 'named'], ['/data/tmp', 'tmpfs'], ['/logs', 'volume']]);
+  assert.throws(() => collectMountPoints({ binds: [], mounts: [], tmpfs: {}, imageVolumes: ['v:/data'], from: [] }), is400(/must be absolute/));
   assert.deepEqual(sortForMounting([{ Destination: '/a/b/c' }, { Destination: '/a' }, { Destination: '/a/b' }]).map((m) => m.Destination), ['/a', '/a/b', '/a/b/c']);
 });
 
