@@ -190,3 +190,16 @@ test('local driver options: a bind volume shows the host folder', async () => {
   await ok(['volume', 'rm', 'bv']);
   assert.ok(existsSync(join(dir, 'reply')), 'removing the volume leaves the bound folder alone');
 });
+
+test('-v /ctr and --mount type=volume without a source are anonymous; --mount volume-opt creates with options', async () => {
+  await ok(['run', '--name', 'an', '-v', '/scratch', '--mount', 'type=volume,target=/m2,volume-nocopy', '--mount', 'type=volume,source=withopts,target=/m3,volume-opt=type=tmpfs,volume-opt=device=tmpfs,volume-label=x=y', 'bb', 'sh', '-c', 'grep " /m3 " /proc/mounts']);
+  const [an] = await inspect(['an']);
+  const anon = an.Mounts.filter((m: { Name: string }) => /^[0-9a-f]{64}$/.test(m.Name)).map((m: { Destination: string }) => m.Destination).sort();
+  assert.deepEqual(anon, ['/m2', '/scratch']);
+  const [wo] = await inspect(['--type', 'volume', 'withopts']);
+  assert.deepEqual([wo.Options, wo.Labels], [{ type: 'tmpfs', device: 'tmpfs' }, { x: 'y' }]);
+  assert.equal((await volumeNames()).length, 3);
+  await ok(['rm', '-v', 'an']);
+  assert.deepEqual(await volumeNames(), ['withopts']);
+  await ok(['volume', 'rm', 'withopts']);
+});
