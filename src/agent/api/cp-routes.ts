@@ -13,9 +13,10 @@ import type { ContainerRecord } from '../containers/types';
 import { ApiError, badRequest, notFound } from '../http/api-error';
 import { openContainerFs, resolveInContainer, goFileMode, mountFor, hostPath, type ContainerFs } from '../volumes/container-fs';
 import { tarHeader, tarPadding, TAR_END, type TarWriteHeader } from '../layers/tar-writer';
-import { readTar, TarFormatError } from '../layers/tar-reader';
-import { unpackTar } from '../layers/unpack';
-import { cleanMemberPath, PathEscapeError, resolveInRoot } from '../layers/path-scope';
+import { TarFormatError } from '../layers/tar-reader';
+import { PathEscapeError } from '../layers/path-scope';
+import { extractUpload } from '../volumes/upload-extract';
+import { mountPointsOf } from '../volumes/container-mounts';
 import { resolveUser } from '../containers/user';
 import { rfc3339Nano } from '../util/time';
 
@@ -131,27 +132,6 @@ async function get(ctx: RequestContext, engine: Engine): Promise<void> {
   });
 }
 
-interface ExtractOptions { noOverwriteDirNonDir: boolean; owner?: { uid: number; gid: number } }
-
-/** Re-emits the uploaded tar with the owner applied and dockerd's dir/non-dir overwrite check. */
-async function* rewriteUpload(source: AsyncIterable<Buffer>, dir: string, o: ExtractOptions): AsyncGenerator<Buffer> {
-  for await (const e of readTar(source)) {
-    const h = e.header;
-    const rel = cleanMemberPath(h.name);
-    if (o.noOverwriteDirNonDir && rel !== '') {
-      const existing = await fsp.lstat(await resolveInRoot(dir, rel, false)).catch(() => undefined);
-      if (existing?.isDirectory() && h.type !== 'dir') throw badRequest(`cannot overwrite directory "${rel}" with non-directory "${h.name}"`);
-      if (existing && !existing.isDirectory() && h.type === 'dir') throw badRequest(`cannot overwrite non-directory "${rel}" with directory "${h.name}"`);
-    }
-    const out: TarWriteHeader = { ...h, uid: o.owner?.uid ?? h.uid, gid: o.owner?.gid ?? h.gid, size: h.type === 'file' ? h.size : 0 };
-    yield tarHeader(out);
-    if (h.type !== 'file') continue;
-    for await (const c of e.body) yield c;
-    yield tarPadding(h.size);
-  }
-  yield TAR_END;
-}
-
 async function put(ctx: RequestContext, engine: Engine): Promise<void> {
   const rec = engine.containers.get(ctx.params.id);
   const path = queryPath(ctx);
@@ -167,7 +147,9 @@ async function put(ctx: RequestContext, engine: Engine): Promise<void> {
     if (!m && rec.HostConfig.ReadonlyRootfs) throw badRequest(`container rootfs is marked read-only (container ${rec.Name.slice(1)})`);
     const owner = copyUIDGID ? await resolveUser(fs.root, rec.Config.User ?? '') : undefined;
     try {
-      await unpackTar(rewriteUpload(ctx.req, r.host, { noOverwriteDirNonDir, owner }), r.host, { applyWhiteouts: false, warn: (msg) => engine.log.warn(msg) });
+      const rw = new Map(mountPointsOf(rec).map((x) => [x.Destination, x.RW]));
+      const targets = fs.mounts.map((x) => ({ dst: x.dst, src: x.src, rw: rw.get(x.dst) ?? true }));
+      await extractUpload(ctx.req, r.ctr, r.host, targets, { noOverwriteDirNonDir, owner, warn: (msg) => engine.log.warn(msg) });
     } catch (e) {
       if (e instanceof ApiError) throw e;
       if ((e as NodeJS.ErrnoException).code === 'EROFS') throw badRequest(`cannot copy into a read-only filesystem in container ${rec.Name.slice(1)}: ${(e as Error).message}`);

@@ -75,6 +75,10 @@ for (const mode of ['running', 'stopped'] as const) {
     await ok(['cp', join(work, `in-${mode}.txt`), `${name}:/escape/`]);
     await ok(['cp', join(work, `in-${mode}.txt`), `${name}:/up/root/renamed.txt`]);
     await ok(['cp', join(work, `folder-${mode}`), `${name}:/newdir`]);
+    mkdirSync(join(work, `tree-${mode}/vol`), { recursive: true });
+    writeFileSync(join(work, `tree-${mode}/vol/routed.txt`), 'routed\n');
+    writeFileSync(join(work, `tree-${mode}/top.txt`), 'top\n');
+    await ok(['cp', `${join(work, `tree-${mode}`)}/.`, `${name}:/`]);
     baitUntouched();
 
     const whole = await h.docker(['cp', `${name}:/`, '-']);
@@ -82,12 +86,13 @@ for (const mode of ['running', 'stopped'] as const) {
     assert.match(whole.stdout, new RegExp(`vol/in-${mode}\\.txt`), 'a copy of a parent folder shows the volume\'s content');
     const [vol] = JSON.parse(await ok(['volume', 'inspect', `vol-${mode}`]));
     assert.equal(readFileSync(join(vol.Mountpoint, `in-${mode}.txt`), 'utf8'), `to ${mode}\n`, 'copied through the volume mount');
+    assert.equal(readFileSync(join(vol.Mountpoint, 'routed.txt'), 'utf8'), 'routed\n', 'members of a tar sent to / that fall in a volume land in it');
     if (mode === 'stopped') {
       assert.deepEqual(mountsUnder(join(h.dataRoot, 'containers')), [], 'the stopped container\'s rootfs is unmounted again');
       await ok(['start', name]);
     }
-    const check = await ok(['exec', name, 'sh', '-c', `cat /vol/in-${mode}.txt $BAIT/in-${mode}.txt /root/renamed.txt /newdir/deep/x`]);
-    assert.equal(check, `to ${mode}\n`.repeat(3) + 'x\n');
+    const check = await ok(['exec', name, 'sh', '-c', `cat /vol/in-${mode}.txt $BAIT/in-${mode}.txt /root/renamed.txt /newdir/deep/x /top.txt /vol/routed.txt`]);
+    assert.equal(check, `to ${mode}\n`.repeat(3) + 'x\ntop\nrouted\n');
     await ok(['rm', '-f', name]);
   });
 }
