@@ -1,6 +1,7 @@
 import type { Duplex, Writable } from 'node:stream';
 import { join } from 'node:path';
 import type { Router, RequestContext } from '../http/router';
+import { parseFilters } from '../containers/filters';
 import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
 import { nextEvent } from '../containers/lifecycle';
@@ -152,7 +153,9 @@ function events(ctx: RequestContext, engine: Engine): void {
   const handlers: Array<[string, (id: string, code?: unknown, gone?: ContainerRecord) => void]> = [
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
   ];
+  const types = parseFilters(ctx.query.get('filters')).get('type');
   const volume = (action: string, name: string, attrs: Record<string, string>) => {
+    if (types?.length && !types.includes('volume')) return;
     const now = Date.now();
     out.write(`${JSON.stringify({ Type: 'volume', Action: action, Actor: { ID: name, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
   };
