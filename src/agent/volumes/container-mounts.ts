@@ -118,13 +118,14 @@ export function volumeUsers(engine: Engine, name: string, running = false): stri
     .map((c) => c.Id);
 }
 
-/** After a run: releases the container's volumes (driver mounts no running container needs). */
+/** After a run: releases the container's volumes (driver mounts no running container needs). Never throws for a volume. */
 export async function releaseMounts(engine: Engine, id: string): Promise<void> {
   const rec = engine.containers.find(id);
   if (!rec) return;
   for (const m of mountPointsOf(rec)) {
     if (m.Type !== 'volume' || !engine.volumes.find(m.Name)) continue;
-    await engine.volumes.unmount(m.Name, id, volumeUsers(engine, m.Name, true).some((u) => u !== id));
+    await engine.volumes.unmount(m.Name, id, volumeUsers(engine, m.Name, true).some((u) => u !== id))
+      .catch((e) => engine.log.warn('could not release volume', { volume: m.Name, error: (e as Error).message }));
   }
 }
 
