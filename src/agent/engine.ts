@@ -15,6 +15,7 @@ import { StdinPipes } from './runtime/stdin-pipes';
 import { DistributionIndex } from './images/distribution-index';
 import { DiffSource } from './images/diff-source';
 import { BlobFetcher } from './images/blob-fetcher';
+import { VolumeStore } from './volumes/volume-store';
 
 /**
  * Where things live.
@@ -31,6 +32,7 @@ export class EnginePaths {
   get layers() { return join(this.dataRoot, 'layers'); }
   get images() { return join(this.dataRoot, 'images'); }
   get containers() { return join(this.dataRoot, 'containers'); }
+  get volumes() { return join(this.dataRoot, 'volumes'); }
   get exits() { return join(this.execRoot, 'exits'); }
   get runtimeRoot() { return join(this.execRoot, 'runtime'); }
   get socks() { return join(this.execRoot, 'socks'); }
@@ -68,6 +70,8 @@ export interface Engine {
   /** Registry downloads, shared between concurrent pulls. */
   blobs: BlobFetcher;
   containers: ContainerStore;
+  /** Named and anonymous volumes (`<data-root>/volumes/<name>/_data`). */
+  volumes: VolumeStore;
   runtime: OciRuntime;
   conmonBin: string;
   /** Writers of the stdin FIFOs of `docker run -i` containers. */
@@ -99,12 +103,14 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   await images.init();
   const containers = new ContainerStore(paths.containers);
   await containers.init();
+  const volumes = new VolumeStore(paths.volumes);
+  await volumes.init();
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const runtime = new OciRuntime(runtimeBin, paths.runtimeRoot);
   const conmonVersion = /version\s+(\S+)/.exec((await run(conmonBin, ['--version'])).stdout)?.[1] ?? 'unknown';
   return {
-    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), containers, runtime,
+    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), containers, volumes, runtime,
     conmonBin, stdin: await StdinPipes.writeWrapper(config.execRoot, runtimeBin), versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
   };
 }

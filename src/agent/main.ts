@@ -17,6 +17,8 @@ import { execRoutes } from './api/exec-routes';
 import { pruneRoutes } from './api/prune-routes';
 import { registryRoutes } from './api/registry-routes';
 import { archiveRoutes } from './api/archive-routes';
+import { volumeRoutes } from './api/volume-routes';
+import { cpRoutes } from './api/cp-routes';
 import { withSystemDirs } from '../core/system-path';
 
 /** Writes the pid file, refusing when another live agent owns it. */
@@ -45,6 +47,8 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   pruneRoutes(router, engine, lc);
   registryRoutes(router, engine);
   archiveRoutes(router, engine, lc);
+  volumeRoutes(router, engine);
+  cpRoutes(router, engine);
   imageRoutes(router, engine);
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);

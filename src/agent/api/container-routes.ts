@@ -15,6 +15,7 @@ import { dirSize } from '../util/fsx';
 import { run } from '../util/proc';
 import type { ContainerRecord } from '../containers/types';
 import { parseWindowSize, writeWindowSize } from '../tty/window-size';
+import { removeAnonymousVolumes, resolveMounts } from '../volumes/container-mounts';
 
 const names = new KeyedMutex();
 
@@ -40,6 +41,7 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
     let id = randomId();
     while (engine.containers.all().some((c) => c.Id.slice(0, 12) === id.slice(0, 12))) id = randomId();
     const r = buildRecord(id, name, body, img, layers);
+    r.MountPoints = await resolveMounts(engine, r);
     await engine.containers.save(r);
     return r;
   });
@@ -135,6 +137,7 @@ export function containerRoutes(router: Router, engine: Engine, lc: Lifecycle, e
     .add('DELETE', '/containers/{id}', async (ctx) => {
       const rec = engine.containers.get(ctx.params.id);
       await lc.remove(rec.Id, queryBool(ctx.query, 'force'));
+      if (queryBool(ctx.query, 'v')) await removeAnonymousVolumes(engine, rec);
       execs.forget(rec.Id);
       ctx.respond.empty(204);
     })

@@ -8,6 +8,7 @@ import { listEntry } from '../containers/view';
 import { dirSize } from '../util/fsx';
 import { parseTimestampNs } from '../util/time';
 import type { ContainerRecord } from '../containers/types';
+import { volumeDiskUsage } from './volume-routes';
 
 function untilFilter(values: string[] | undefined): (createdIso: string) => boolean {
   if (!values?.length) return () => true;
@@ -76,7 +77,7 @@ async function diskUsage(ctx: RequestContext, engine: Engine): Promise<void> {
   }
   const containers = [];
   for (const c of engine.containers.all()) containers.push(await containerUsage(engine, c));
-  ctx.respond.json(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: [], BuildCache: [] });
+  ctx.respond.json(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: await volumeDiskUsage(engine), BuildCache: [] });
 }
 
 export function pruneRoutes(router: Router, engine: Engine, lc: Lifecycle): void {

@@ -1,6 +1,7 @@
 import type { Duplex, Writable } from 'node:stream';
 import { join } from 'node:path';
 import type { Router, RequestContext } from '../http/router';
+import { parseFilters } from '../containers/filters';
 import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
 import { nextEvent } from '../containers/lifecycle';
@@ -157,8 +158,15 @@ function events(ctx: RequestContext, engine: Engine): void {
   const handlers: Array<[string, (id: string, code?: unknown, gone?: ContainerRecord) => void]> = [
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
   ];
+  const types = parseFilters(ctx.query.get('filters')).get('type');
+  const volume = (action: string, name: string, attrs: Record<string, string>) => {
+    if (types?.length && !types.includes('volume')) return;
+    const now = Date.now();
+    out.write(`${JSON.stringify({ Type: 'volume', Action: action, Actor: { ID: name, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
+  };
   for (const [e, h] of handlers) engine.events.on(e, h);
-  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); };
+  engine.events.on('volume', volume);
+  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); engine.events.off('volume', volume); };
   ctx.onClose(stop);
   // No history is kept: `until` only bounds how long the stream stays open.
   const until = ctx.query.get('until');

@@ -50,11 +50,6 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   if (!NETWORK_MODES.has(mode) && !mode.startsWith('container:')) throw notFound(`network ${mode} not found`);
   if (mode.startsWith('container:')) throw badRequest('--network container:<name> is not supported by tsagent yet');
   h.NetworkMode = mode === 'default' ? 'bridge' : mode;
-  for (const b of h.Binds ?? []) {
-    const src = b.split(':')[0];
-    if (!src.startsWith('/')) throw badRequest(`named volumes are not supported by tsagent yet ("${b}"): use an absolute host path`);
-    if (b.split(':').length < 2) throw badRequest(`invalid volume specification: "${b}"`);
-  }
   if (h.RestartPolicy?.Name !== undefined && !VALID_POLICIES.includes(h.RestartPolicy.Name)) {
     throw badRequest(`invalid restart policy: unknown policy '${h.RestartPolicy.Name}'; use one of 'no', 'always', 'unless-stopped', or 'on-failure'`);
   }

@@ -65,6 +65,7 @@ export function containerMatches(rec: ContainerRecord, f: Filters, imageMatches:
       case 'label': ok = labelsMatch(rec.Config.Labels ?? {}, vals); break;
       case 'exited': ok = !rec.State.Running && rec.State.Status === 'exited' && vals.some((v) => Number(v) === rec.State.ExitCode); break;
       case 'ancestor': ok = vals.some(imageMatches); break;
+      case 'volume': ok = vals.some((v) => (rec.MountPoints ?? []).some((m) => m.Name === v || m.Destination === v || (m.Type === 'bind' && m.Source === v))); break;
       case 'is-task': ok = vals.includes('false'); break;
       default: ok = true;
     }

@@ -8,11 +8,12 @@ import { isMountPoint, mountOverlay, unmount } from '../util/mount';
 import { resolveInRoot } from '../layers/path-scope';
 import { resolveUser } from './user';
 import { writeEtcFiles } from './etc-files';
-import { generateSpec, type SpecMount } from './spec';
+import { generateSpec } from './spec';
 import { startConmon, type ConmonResult } from '../runtime/conmon';
 import { removeCgroup } from '../runtime/cgroups';
 import { hostCapabilities } from '../runtime/host-caps';
 import { applyConsoleSize } from '../tty/console-size';
+import { releaseMounts, setupMounts } from '../volumes/container-mounts';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -28,19 +29,6 @@ export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise
     target: p.merged,
   });
   return p.merged;
-}
-
-function userMounts(rec: ContainerRecord): SpecMount[] {
-  const out: SpecMount[] = [];
-  for (const b of rec.HostConfig.Binds ?? []) {
-    const [src, dst, mode = ''] = b.split(':');
-    const opts = mode.split(',').filter(Boolean);
-    out.push({ destination: dst, type: 'bind', source: src, options: ['rbind', opts.includes('ro') ? 'ro' : 'rw', 'rprivate'] });
-  }
-  for (const [dst, o] of Object.entries(rec.HostConfig.Tmpfs ?? {})) {
-    out.push({ destination: dst, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', ...(o ? o.split(',') : [])] });
-  }
-  return out;
 }
 
 /** Makes sure the working directory exists inside the rootfs (as dockerd does). */
@@ -64,7 +52,7 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string)
     cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
     cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge',
     privileged: !!hc.Privileged, availableCaps: hostCapabilities(), capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
-    mounts: userMounts(rec),
+    mounts: await setupMounts(engine, rec, rootfs),
     resources: {
       memory: hc.Memory, memorySwap: hc.MemorySwap, cpuShares: hc.CpuShares,
       cpuQuota: hc.CpuQuota || (hc.NanoCpus ? Math.round((hc.NanoCpus * 100000) / 1e9) : undefined),
@@ -125,6 +113,7 @@ export async function teardownRun(engine: Engine, id: string): Promise<void> {
   engine.stdin.close(id);
   await engine.runtime.delete(id, true);
   await unmount(p.merged);
+  await releaseMounts(engine, id);
   await fsp.rm(p.sockLink, { force: true });
   await fsp.rm(p.exitFile, { force: true });
   await fsp.rm(p.bundle, { recursive: true, force: true });

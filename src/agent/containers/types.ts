@@ -1,4 +1,5 @@
 import type { RunConfig } from '../images/image-config';
+import type { MountPoint } from '../volumes/mount-spec';
 
 /** The subset of dockerd's HostConfig tsagent acts on; everything else is kept and echoed back. */
 export interface HostConfig {
@@ -60,6 +61,8 @@ export interface ContainerRecord {
   Image: string;
   /** The image's layer chain IDs, bottom first (kept so a deleted image does not break the container). */
   Layers: string[];
+  /** Volumes, binds and tmpfs mounts, resolved at create (absent in records from before volumes). */
+  MountPoints?: MountPoint[];
   State: ContainerState;
   RestartCount: number;
   /** Bookkeeping for the running process (not part of the API). */

@@ -2,6 +2,7 @@ import type { Engine } from '../engine';
 import type { ContainerRecord } from './types';
 import { humanDuration, ZERO_TIME } from '../util/time';
 import { etcPaths } from './etc-files';
+import { mountsView } from '../volumes/container-mounts';
 
 /** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as `docker ps` shows. */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
@@ -28,12 +29,7 @@ function networks(rec: ContainerRecord): Record<string, unknown> {
   };
 }
 
-function mounts(rec: ContainerRecord): Array<Record<string, unknown>> {
-  return (rec.HostConfig.Binds ?? []).map((b) => {
-    const [src, dst, mode = ''] = b.split(':');
-    return { Type: 'bind', Source: src, Destination: dst, Mode: mode, RW: !mode.split(',').includes('ro'), Propagation: 'rprivate' };
-  });
-}
+const mounts = mountsView;
 
 /** GET /containers/json entry. */
 export function listEntry(rec: ContainerRecord): Record<string, unknown> {

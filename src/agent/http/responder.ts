@@ -18,7 +18,7 @@ export interface Responder {
   text(status: number, body: string, contentType?: string, headers?: Record<string, string>): void;
   empty(status: number, headers?: Record<string, string>): void;
   /** Sends the headers now; the body is streamed (chunked) and ends with `end()`. */
-  stream(status: number, contentType: string): Writable;
+  stream(status: number, contentType: string, headers?: Record<string, string>): Writable;
   /**
    * Takes over the connection: `101 UPGRADED` when the client asked to upgrade, else a
    * `200` whose body is the raw stream. Returns the connection to read stdin from and write to.
@@ -48,8 +48,8 @@ export class ResResponder implements Responder {
     this.head(status, status === 204 || status === 304 ? headers : { ...headers, 'Content-Length': 0 });
     this.res.end();
   }
-  stream(status: number, contentType: string): Writable {
-    this.head(status, { 'Content-Type': contentType });
+  stream(status: number, contentType: string, headers: Record<string, string> = {}): Writable {
+    this.head(status, { ...headers, 'Content-Type': contentType });
     this.res.flushHeaders();
     return this.res;
   }
@@ -93,9 +93,9 @@ export class SocketResponder implements Responder {
   empty(status: number, headers: Record<string, string> = {}): void {
     this.send(status, { ...headers, 'Content-Length': 0 });
   }
-  stream(status: number, contentType: string): Writable {
+  stream(status: number, contentType: string, headers: Record<string, string> = {}): Writable {
     this.started = true;
-    this.socket.write(rawHead(status, { ...ENGINE_HEADERS, 'Content-Type': contentType, Connection: 'close' }));
+    this.socket.write(rawHead(status, { ...ENGINE_HEADERS, ...headers, 'Content-Type': contentType, Connection: 'close' }));
     return this.socket;
   }
   hijack(contentType: string): Duplex {
