@@ -13,10 +13,11 @@
  * cgroup parent) and reports what it had to clean by force.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentHarness, cgroupChildren, mountsUnder, processesMentioning, runProcess, type RunResult } from '../test/integration/agent/harness';
+import { makeTestCerts } from '../test/helpers/openssl-certs';
+import { AgentHarness, freePort, cgroupChildren, mountsUnder, processesMentioning, runProcess, type RunResult } from '../test/integration/agent/harness';
 
 export interface Engine {
   readonly name: 'tsagent' | 'dockerd';
@@ -38,8 +39,17 @@ class QuietAgent extends AgentHarness {
   }
 }
 
+/** AgentHarness.create() for a subclass (create() itself always makes a plain AgentHarness). */
+export async function createHarness<T extends AgentHarness>(cls: new () => T): Promise<T> {
+  const h = new cls();
+  mkdirSync(join(h.base, 'certs'));
+  h.certs = makeTestCerts(join(h.base, 'certs'));
+  h.port = await freePort();
+  return h;
+}
+
 export async function startTsagent(extraArgs: string[] = []): Promise<Engine> {
-  const h = await QuietAgent.create();
+  const h = await createHarness(QuietAgent);
   h.extraArgs = extraArgs;
   try {
     await h.start();
