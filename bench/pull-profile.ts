@@ -6,6 +6,8 @@
  *
  *   node dist/bench/pull-profile.js          # phases
  *   PROFILE=1 node dist/bench/pull-profile.js
+ *   BENCH_AGENT_BUNDLE=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # another build
+ *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates: this build, that one
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +15,7 @@ import { join } from 'node:path';
 import { AgentHarness } from '../test/integration/agent/harness';
 import { TestRegistry } from '../test/helpers/registry';
 import { OciLayout, busyboxTar, tarOf, skopeoPush } from '../test/helpers/registry-images';
-import { createHarness, median } from './engines';
+import { createHarness, loadavg, median } from './engines';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.PROFILE === '1';
@@ -21,8 +23,11 @@ const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
 
 class ProfiledAgent extends AgentHarness {
   profDir = '';
+  bundle = process.env.BENCH_AGENT_BUNDLE;
   override agentArgs(extra: string[] = []): string[] {
     const args = super.agentArgs(extra);
+    // BENCH_AGENT_BUNDLE: another build of the agent (A/B runs against a saved bundle).
+    if (this.bundle) args[0] = this.bundle;
     return PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${this.profDir}`, ...args] : args;
   }
 }
@@ -62,8 +67,11 @@ async function main(): Promise<void> {
     gz.tag(gz.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }, { tar: dataLayer(), compression: 'gzip' }] }), 'x');
     await skopeoPush(join(work, 'gz'), 'x', `${src.host}/bench/img:1`);
     const totals: number[] = [];
+    const ab: Record<string, number[]> = { this: [], other: [] };
     for (let i = 0; i < RUNS; i++) {
       const h = await createHarness(ProfiledAgent);
+      const other = !!process.env.BENCH_AB && i % 2 === 1;
+      if (other) h.bundle = process.env.BENCH_AB;
       h.profDir = join(work, `prof-${i}`);
       h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
       await h.start();
@@ -71,9 +79,10 @@ async function main(): Promise<void> {
         const t = performance.now();
         const r = await h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 });
         totals.push(performance.now() - t);
+        ab[other ? 'other' : 'this'].push(totals[i]);
         if (r.code !== 0) throw new Error(`pull failed: ${r.stderr}`);
         const lines = h.log().split("\n").filter((l) => process.env.FULL_LOG === "1" ? l.includes("Z ") : /layer (downloaded|extracted)|image pulled/.test(l));
-        console.log(`run ${i + 1}: ${totals[i].toFixed(0)} ms`);
+        console.log(`run ${i + 1}${other ? ' (other build)' : ''}: ${totals[i].toFixed(0)} ms, load ${loadavg()}`);
         for (const l of lines) console.log(`  ${l.slice(0, 200)}`);
       } finally {
         await h.cleanup();
@@ -83,7 +92,10 @@ async function main(): Promise<void> {
         if (f) console.log(topSelf(join(h.profDir, f)).join('\n'));
       }
     }
-    console.log(`median pull: ${median(totals).toFixed(0)} ms`);
+    if (process.env.BENCH_AB) {
+      const f = (xs: number[]) => `${xs.map((x) => x.toFixed(0)).join(', ')} (median ${median(xs).toFixed(0)})`;
+      console.log(`this build: ${f(ab.this)}\n${process.env.BENCH_AB}: ${f(ab.other)}`);
+    } else console.log(`median pull: ${median(totals).toFixed(0)} ms`);
   } finally {
     src.stop();
     rmSync(work, { recursive: true, force: true });
