@@ -8,6 +8,7 @@
  *   PROFILE=1 node dist/bench/pull-profile.js
  *   BENCH_AGENT_BUNDLE=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # another build
  *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates: this build, that one
+ *   BENCH_AB_ENV=UV_THREADPOOL_SIZE=16 node dist/bench/pull-profile.js   # alternates: without, with
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -70,8 +71,10 @@ async function main(): Promise<void> {
     const ab: Record<string, number[]> = { this: [], other: [] };
     for (let i = 0; i < RUNS; i++) {
       const h = await createHarness(ProfiledAgent);
-      const other = !!process.env.BENCH_AB && i % 2 === 1;
-      if (other) h.bundle = process.env.BENCH_AB;
+      const other = !!(process.env.BENCH_AB || process.env.BENCH_AB_ENV) && i % 2 === 1;
+      if (other && process.env.BENCH_AB) h.bundle = process.env.BENCH_AB;
+      const [k, v] = (process.env.BENCH_AB_ENV ?? '').split('=');
+      if (k) { if (other) process.env[k] = v; else delete process.env[k]; }
       h.profDir = join(work, `prof-${i}`);
       h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
       await h.start();
@@ -92,9 +95,9 @@ async function main(): Promise<void> {
         if (f) console.log(topSelf(join(h.profDir, f)).join('\n'));
       }
     }
-    if (process.env.BENCH_AB) {
+    if (process.env.BENCH_AB || process.env.BENCH_AB_ENV) {
       const f = (xs: number[]) => `${xs.map((x) => x.toFixed(0)).join(', ')} (median ${median(xs).toFixed(0)})`;
-      console.log(`this build: ${f(ab.this)}\n${process.env.BENCH_AB}: ${f(ab.other)}`);
+      console.log(`this build: ${f(ab.this)}\n${process.env.BENCH_AB ?? ''} ${process.env.BENCH_AB_ENV ?? ''}: ${f(ab.other)}`);
     } else console.log(`median pull: ${median(totals).toFixed(0)} ms`);
   } finally {
     src.stop();

@@ -90,6 +90,7 @@ export class LayerStore {
    * never exists without them. The caller must make sure the blob is in the store.
    */
   async ensureTop(diffIds: readonly string[], parentsReady: Promise<unknown>): Promise<LayerMeta> {
+    parentsReady.catch(() => undefined); // awaited later; its failure is this layer's failure
     const chain = chainIds(diffIds);
     const top = chain[chain.length - 1];
     const existing = await this.meta(top);
