@@ -68,14 +68,6 @@ export async function startTsagent(extraArgs: string[] = []): Promise<Engine> {
   };
 }
 
-function childrenOf(pid: number): number[] {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -156,8 +148,10 @@ export async function startDockerd(extraArgs: string[] = []): Promise<Engine> {
     enginePids: () => {
       const pid = dockerdPid();
       if (!pid) return [];
-      // containerd is dockerd's child (it starts its own with a config under our exec root).
-      const ctrd = childrenOf(pid).filter((c) => { try { return readFileSync(`/proc/${c}/comm`, 'utf8').trim() === 'containerd'; } catch { return false; } });
+      // dockerd starts its own containerd with a config under our exec root. (Not through
+      // /proc/PID/task/PID/children: that lists only the main thread's children, and Go forks
+      // from any thread.)
+      const ctrd = processesMentioning(join(dir, 'exec')).filter((p) => /^(\S*\/)?containerd --config /.test(p.argv)).map((p) => p.pid);
       return [pid, ...ctrd];
     },
     shimPids: () => processesMentioning(join(dir, 'exec')).filter((p) => p.argv.startsWith('/usr/bin/containerd-shim') || p.argv.startsWith('containerd-shim')).map((p) => p.pid),
