@@ -115,6 +115,7 @@ export class LayerStore {
         src = new Drainable(await this.open(diffId));
         try {
           stats = await unpackTar(src, diff, { applyWhiteouts: false, standalone: true, warn: this.warn });
+          await src.drain(); // verifies the diff ID now, not after the parents
         } catch (e) {
           if (!(e instanceof NeedsParentsError)) throw e;
           await src.close();
