@@ -9,14 +9,16 @@
  *   push (reuse)    pulled image -> empty registry, original blobs   | skopeo: oci: dir -> registry
  *   push (gzip)     imported image (plain layers) -> empty registry  | skopeo: uncompressed oci: dir -> registry (it compresses)
  *
- * Docker Engine is a third peer only when `dockerd` is on PATH; the benchmark never installs
- * it and prints "dockerd not installed: skipped" otherwise (this machine has only the CLI).
+ * Docker Engine (pull only) is a third peer when `dockerd` is on PATH (scripts/bench-setup.sh
+ * installs docker.io): a fresh private dockerd per run with `--insecure-registry` for the loopback
+ * registry; without it the row prints "dockerd not installed: skipped".
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AgentHarness, runProcess } from '../test/integration/agent/harness';
+import { AgentHarness } from '../test/integration/agent/harness';
+import { startDockerd } from './engines';
 import { TestRegistry } from '../test/helpers/registry';
 import { OciLayout, busyboxTar, tarOf, skopeoPush, skopeo } from '../test/helpers/registry-images';
 
@@ -29,23 +31,14 @@ function dockerdPath(): string | undefined {
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
-/** One cold `docker pull` through a private dockerd (own data root and socket, no bridge or iptables). */
-async function dockerdPull(dockerd: string, dir: string, image: string): Promise<number> {
-  const sock = join(dir, 'docker.sock');
-  const d = spawn(dockerd, ['--data-root', join(dir, 'data'), '--exec-root', join(dir, 'exec'), '--pidfile', join(dir, 'dockerd.pid'),
-    '-H', `unix://${sock}`, '--bridge', 'none', '--iptables=false', '--ip6tables=false', '--insecure-registry', '127.0.0.0/8'], { stdio: 'ignore' });
-  const env = { PATH: process.env.PATH, HOME: dir, DOCKER_HOST: `unix://${sock}` };
+/** One cold `docker pull` through a fresh private dockerd (bench/engines.ts) that trusts the loopback registry. */
+async function dockerdPull(registryHost: string, image: string): Promise<number> {
+  const e = await startDockerd(['--insecure-registry', registryHost]);
   try {
-    const deadline = Date.now() + 30_000;
-    while ((await runProcess('docker', ['version'], { env })).code !== 0) {
-      if (Date.now() > deadline || d.exitCode !== null) throw new Error('dockerd did not start');
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    return await timed(() => checked(runProcess('docker', ['pull', image], { env, timeoutMs: 300_000 }), 'dockerd pull'));
+    return await timed(() => checked(e.docker(['pull', image], { timeoutMs: 300_000 }), 'dockerd pull'));
   } finally {
-    d.kill('SIGTERM');
-    await new Promise((r) => (d.exitCode !== null ? r(null) : d.once('exit', r)));
-    rmSync(dir, { recursive: true, force: true });
+    const left = await e.stop();
+    if (left.length) console.error(`dockerd: cleaned up by force: ${left.join('; ')}`);
   }
 }
 
@@ -130,7 +123,7 @@ async function main(): Promise<void> {
     const dd = dockerdPath();
     if (!dd) { console.log('\ndockerd not installed: skipped'); return; }
     const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) times.push(await dockerdPull(dd, join(work, `dockerd-${i}`), `${src.host}/bench/img:1`));
+    for (let i = 0; i < RUNS; i++) times.push(await dockerdPull(src.host, `${src.host}/bench/img:1`));
     const ts = median(rows.pull.ts);
     console.log(`\n| dockerd pull | ${times.map((x) => x.toFixed(0)).join(', ')} | median ${median(times).toFixed(0)} | tsagent / dockerd ${(ts / median(times)).toFixed(2)} |`);
   } finally {

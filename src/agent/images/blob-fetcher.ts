@@ -80,6 +80,8 @@ export class BlobFetcher {
     if (offset === 0 && size > 0) { hash = createHash('sha256'); size = 0; await fsp.truncate(path, 0).catch(() => undefined); }
     let current = size;
     const tap = new Transform({
+      // Big buffers: a loopback or LAN registry delivers faster than 16 KiB writes keep up with.
+      highWaterMark: 1 << 20,
       transform(chunk: Buffer, _e, cb) {
         current += chunk.length;
         if (current > desc.size) { cb(new RegistryError('SIZE_MISMATCH', `blob ${desc.digest} is larger than the ${desc.size} bytes its descriptor says`)); return; }
@@ -89,7 +91,7 @@ export class BlobFetcher {
       },
     });
     try {
-      await pipeline(res.body, tap, createWriteStream(path, { flags: 'a', mode: 0o600 }));
+      await pipeline(res.body, tap, createWriteStream(path, { flags: 'a', mode: 0o600, highWaterMark: 4 << 20 }));
     } catch (e) {
       if (e instanceof RegistryError) { await fsp.rm(path, { force: true }); throw e; }
       throw new RegistryError('CONNECT', `download of ${desc.digest} broke after ${current} bytes: ${(e as Error).message}`, 500, { cause: e });

@@ -45,7 +45,7 @@ async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
 /**
  * `docker pull`: resolves the reference (index -> this platform's manifest), verifies the
  * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable)
- * and unpacks them in order, each checked against rootfs.diff_ids. The image is recorded
+ * and unpacks each as soon as it is in (in parallel), each checked against rootfs.diff_ids. The image is recorded
  * and tagged only when every layer is in place, so a failed pull leaves no image.
  */
 export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgress): Promise<PullResult> {
@@ -96,29 +96,39 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
   const sem = new Semaphore(DOWNLOADS);
   const downloads = layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => download(engine, client, repo, l, diffIds[i], p, fresh))));
   downloads.forEach((d) => d.catch(() => undefined));
+  // Each layer unpacks as soon as its blob is in (into its own folder when it can, see
+  // LayerStore.ensureTop), in parallel with the others; each is put in place after its parent.
+  const extracted: Array<Promise<void>> = [];
   for (let i = 0; i < layers.length; i++) {
-    await downloads[i];
-    if (present[i]) continue;
-    const id = shortDigest(layers[i].digest);
-    p.status('Extracting', id);
-    const t0 = Date.now();
-    try {
-      const before = !!(await engine.layers.meta(chain[i]));
-      await engine.layers.ensure(diffIds.slice(0, i + 1));
-      if (!before) fresh.chains.push(chain[i]);
-    } catch (e) {
-      if (e instanceof DiffIdMismatchError) {
-        await engine.dist.dropForm(diffIds[i], layers[i].digest);
-        throw new RegistryError('DIFF_ID_MISMATCH', `layer ${layers[i].digest} failed verification: ${e.message}`);
-      }
-      if (e instanceof PathEscapeError || e instanceof TarFormatError) {
-        throw new RegistryError('LAYER_INVALID', `layer ${layers[i].digest} is not a safe layer archive: ${e.message}`);
-      }
-      throw e;
-    }
-    engine.log.debug('layer extracted', { layer: id, ms: Date.now() - t0 });
-    p.status('Pull complete', id);
+    extracted.push(present[i] ? Promise.resolve() : extract(engine, layers[i], diffIds.slice(0, i + 1), chain[i], downloads[i], i > 0 ? extracted[i - 1] : Promise.resolve(), p, fresh));
   }
+  // Each extraction settles after its download; report the first layer's failure once all are done.
+  const settled = await Promise.allSettled(extracted);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
+
+async function extract(engine: Engine, layer: Descriptor, diffIds: string[], chainId: string, downloaded: Promise<void>, parent: Promise<void>, p: JsonProgress, fresh: Fresh): Promise<void> {
+  await downloaded;
+  const id = shortDigest(layer.digest);
+  p.status('Extracting', id);
+  const t0 = Date.now();
+  try {
+    const before = !!(await engine.layers.meta(chainId));
+    await engine.layers.ensureTop(diffIds, parent);
+    if (!before) fresh.chains.push(chainId);
+  } catch (e) {
+    if (e instanceof DiffIdMismatchError) {
+      await engine.dist.dropForm(diffIds[diffIds.length - 1], layer.digest);
+      throw new RegistryError('DIFF_ID_MISMATCH', `layer ${layer.digest} failed verification: ${e.message}`);
+    }
+    if (e instanceof PathEscapeError || e instanceof TarFormatError) {
+      throw new RegistryError('LAYER_INVALID', `layer ${layer.digest} is not a safe layer archive: ${e.message}`);
+    }
+    throw e;
+  }
+  engine.log.debug('layer extracted', { layer: id, ms: Date.now() - t0 });
+  p.status('Pull complete', id);
 }
 
 async function download(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh): Promise<void> {

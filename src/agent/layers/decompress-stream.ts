@@ -33,6 +33,8 @@ export function decompressStream(source: AsyncIterable<Buffer>, kind: LayerCompr
     const input = Readable.from(source, { objectMode: false });
     // pipe() does not pass errors on: a source that fails (digest check) must fail the output.
     input.on('error', (e) => gunzip.destroy(e));
+    // A consumer that stops early destroys gunzip: end the source too (closes the blob's file).
+    gunzip.on('close', () => input.destroy());
     return input.pipe(gunzip);
   }
   return unzstd(source);
@@ -71,5 +73,10 @@ export class Drainable implements AsyncIterable<Buffer> {
   }
   async drain(): Promise<void> {
     for (;;) if ((await this.next()).done) return;
+  }
+
+  /** Stops reading early: ends the source (its streams are destroyed, its files closed). */
+  async close(): Promise<void> {
+    await this.it.return?.().catch(() => undefined);
   }
 }

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteJson, exists, mkdirp, readJsonIfExists, listDir } from '../util/fsx';
 import { mountOverlay, unmount } from '../util/mount';
-import { unpackTar } from './unpack';
+import { unpackTar, NeedsParentsError } from './unpack';
 import { Drainable } from './decompress-stream';
 
 /** Opens the verified uncompressed tar of a layer by diff ID (the stream throws at its end on a mismatch). */
@@ -81,18 +81,59 @@ export class LayerStore {
     return metas;
   }
 
-  private async build(parents: string[], chainId: string, diffId: string): Promise<LayerMeta> {
+  /**
+   * Unpacks the top layer of `diffIds` while its parents may still be unpacking elsewhere:
+   * `parentsReady` settles once they are in place (rejects if they cannot be). The layer goes
+   * straight into its own folder when it can (see UnpackOptions.standalone: no whiteouts, no
+   * made-up folders, hard links within the layer), else on an overlay of the parents once they
+   * are there. Either way it is moved into place only after its parents, so a layer folder
+   * never exists without them. The caller must make sure the blob is in the store.
+   */
+  async ensureTop(diffIds: readonly string[], parentsReady: Promise<unknown>): Promise<LayerMeta> {
+    parentsReady.catch(() => undefined); // awaited later; its failure is this layer's failure
+    const chain = chainIds(diffIds);
+    const top = chain[chain.length - 1];
+    const existing = await this.meta(top);
+    if (existing) return existing;
+    let p = this.building.get(top);
+    if (!p) {
+      p = this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady).finally(() => this.building.delete(top));
+      this.building.set(top, p);
+    }
+    return p;
+  }
+
+  private async build(parents: string[], chainId: string, diffId: string, parentsReady?: Promise<unknown>): Promise<LayerMeta> {
     const tmp = join(this.root, `tmp-${randomBytes(6).toString('hex')}`);
     const diff = join(tmp, 'diff');
     await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
     await fsp.chmod(diff, 0o755);
+    let src: Drainable | undefined;
     try {
-      const src = new Drainable(await this.open(diffId));
-      const stats = parents.length === 0
-        ? await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn })
-        : await this.unpackOnOverlay(parents, tmp, src);
+      let stats: { bytes: number } | undefined;
+      if (parents.length > 0 && parentsReady) {
+        src = new Drainable(await this.open(diffId));
+        try {
+          stats = await unpackTar(src, diff, { applyWhiteouts: false, standalone: true, warn: this.warn });
+          await src.drain(); // verifies the diff ID now, not after the parents
+        } catch (e) {
+          if (!(e instanceof NeedsParentsError)) throw e;
+          await src.close();
+          await fsp.rm(diff, { recursive: true, force: true });
+          await fsp.mkdir(diff, { mode: 0o755 });
+          await fsp.chmod(diff, 0o755);
+          src = undefined;
+        }
+      }
+      if (parentsReady) await parentsReady;
+      if (!src) {
+        src = new Drainable(await this.open(diffId));
+        stats = parents.length === 0
+          ? await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn })
+          : await this.unpackOnOverlay(parents, tmp, src);
+      }
       await src.drain();
-      const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats.bytes, tarSize: src.bytes };
+      const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats!.bytes, tarSize: src.bytes };
       await atomicWriteJson(join(tmp, 'layer.json'), meta);
       await fsp.rename(tmp, this.dir(chainId)).catch(async (e) => {
         if (!(await exists(join(this.dir(chainId), 'layer.json')))) throw e;
@@ -100,6 +141,7 @@ export class LayerStore {
       });
       return meta;
     } catch (e) {
+      await src?.close();
       await unmount(join(tmp, 'merged')).catch(() => undefined);
       await fsp.rm(tmp, { recursive: true, force: true });
       throw e;

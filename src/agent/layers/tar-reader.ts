@@ -110,7 +110,7 @@ function buildHeader(h: Buffer, type: TarEntryType, p: Pending, global: Record<s
 
 async function* body(r: ByteReader, state: { left: number }): AsyncGenerator<Buffer> {
   while (state.left > 0) {
-    const c = await r.readSome(Math.min(state.left, 1 << 16));
+    const c = await r.readSome(Math.min(state.left, 1 << 20));
     if (!c) throw new TarFormatError('tar stream ended inside a file');
     state.left -= c.length;
     yield c;

@@ -15,6 +15,22 @@ export interface UnpackOptions {
   applyWhiteouts: boolean;
   /** Called for things that were skipped (e.g. extended attributes). */
   warn?: (msg: string) => void;
+  /**
+   * `root` is the layer's own folder with no parents below it, for a layer that has parents
+   * (unpacked while they still unpack). Only layers whose result there is the same as on an
+   * overlay of the parents qualify: no whiteouts, every member's folder is a folder member of
+   * this layer (no folder is made up, so none hides a parent's metadata), hard links point at
+   * files of this layer. Anything else throws NeedsParentsError: unpack it on the parents.
+   */
+  standalone?: boolean;
+}
+
+/** A standalone unpack met a member that needs the parent layers (see UnpackOptions.standalone). */
+export class NeedsParentsError extends Error {
+  constructor(member: string, why: string) {
+    super(`"${member}": ${why}`);
+    this.name = 'NeedsParentsError';
+  }
 }
 
 export interface UnpackStats {
@@ -37,6 +53,20 @@ interface State {
   dirs: Map<string, string>;
   /** Independent writes in flight, by relative path (files and symlinks only). */
   pending: Map<string, Promise<void>>;
+  /** standalone: folders this layer has as members (relative), still folders. */
+  ownDirs: Set<string>;
+}
+
+/** Refuses, for a standalone unpack, what only unpacks right on top of the parents. */
+function checkStandalone(s: State, h: TarHeader): void {
+  const rel = cleanMemberPath(h.name);
+  if (rel === '') return;
+  if (posix.basename(rel).startsWith(WH_PREFIX)) throw new NeedsParentsError(rel, 'whiteout');
+  const parentRel = posix.dirname(rel);
+  if (parentRel !== '.' && !s.ownDirs.has(parentRel)) throw new NeedsParentsError(rel, 'its folder is not a member of this layer');
+  if (h.type === 'hardlink' && !s.written.has(cleanMemberPath(h.linkname))) throw new NeedsParentsError(rel, 'hard link to a file of another layer');
+  if (h.type === 'dir') { s.ownDirs.add(rel); return; }
+  for (const d of s.ownDirs) if (d === rel || d.startsWith(`${rel}/`)) s.ownDirs.delete(d);
 }
 
 /** Most writes in flight at once (the filesystem calls run on libuv's thread pool). */
@@ -237,10 +267,11 @@ async function readAll(body: AsyncIterable<Buffer>, size: number): Promise<Buffe
 }
 
 export async function unpackTar(source: AsyncIterable<Buffer>, root: string, opts: UnpackOptions): Promise<UnpackStats> {
-  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrsSkipped: 0, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map() };
+  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrsSkipped: 0, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map(), ownDirs: new Set() };
   try {
     for await (const e of readTar(source)) {
       s.stats.entries++;
+      if (opts.standalone) checkStandalone(s, e.header);
       if (await tryConcurrent(s, e)) {
         if (s.pending.size >= MAX_PENDING) await settle(s);
         continue;

@@ -1,0 +1,111 @@
+/**
+ * Where a tsagent pull spends its time: pushes the pull-push benchmark's ~50 MB two-layer image
+ * into a local registry, then pulls it BENCH_RUNS times into fresh agents (with --debug, so the
+ * agent logs each layer's download and extraction times) and prints those phases; with
+ * PROFILE=1 the agent runs under --cpu-prof and the top functions by self time are printed.
+ *
+ *   node dist/bench/pull-profile.js          # phases
+ *   PROFILE=1 node dist/bench/pull-profile.js
+ *   BENCH_AGENT_BUNDLE=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # another build
+ *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates: this build, that one
+ *   BENCH_AB_ENV=UV_THREADPOOL_SIZE=16 node dist/bench/pull-profile.js   # alternates: without, with
+ */
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AgentHarness } from '../test/integration/agent/harness';
+import { TestRegistry } from '../test/helpers/registry';
+import { OciLayout, busyboxTar, tarOf, skopeoPush } from '../test/helpers/registry-images';
+import { createHarness, loadavg, median } from './engines';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const PROFILE = process.env.PROFILE === '1';
+const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
+
+class ProfiledAgent extends AgentHarness {
+  profDir = '';
+  bundle = process.env.BENCH_AGENT_BUNDLE;
+  override agentArgs(extra: string[] = []): string[] {
+    const args = super.agentArgs(extra);
+    // BENCH_AGENT_BUNDLE: another build of the agent (A/B runs against a saved bundle).
+    if (this.bundle) args[0] = this.bundle;
+    return PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${this.profDir}`, ...args] : args;
+  }
+}
+
+function dataLayer(): Buffer {
+  const files: Record<string, Buffer> = {};
+  const per = Math.floor((DATA_MB * 1_000_000) / 8);
+  for (let i = 0; i < 8; i++) {
+    const b = Buffer.alloc(per);
+    if (i % 2 === 0) for (let j = 0; j + 4 <= per; j += 4) b.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, j);
+    else for (let j = 0; j < per; j++) b[j] = 97 + ((j * 7 + (j >> 9)) % 26);
+    files[`data/part-${i}.bin`] = b;
+  }
+  return tarOf(files);
+}
+
+interface ProfNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
+
+function topSelf(profFile: string, n = 25): string[] {
+  const prof = JSON.parse(readFileSync(profFile, 'utf8')) as { nodes: ProfNode[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(prof.nodes.map((x) => [x.id, x]));
+  const self = new Map<string, number>();
+  prof.samples.forEach((id, i) => {
+    const node = byId.get(id)!;
+    const f = node.callFrame;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber}`;
+    self.set(key, (self.get(key) ?? 0) + (prof.timeDeltas[i] ?? 0) / 1000);
+  });
+  return [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, ms]) => `${ms.toFixed(0).padStart(6)} ms  ${k}`);
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'tsm-bench-prof-'));
+  const src = await TestRegistry.start();
+  try {
+    const gz = new OciLayout(join(work, 'gz'));
+    gz.tag(gz.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }, { tar: dataLayer(), compression: 'gzip' }] }), 'x');
+    await skopeoPush(join(work, 'gz'), 'x', `${src.host}/bench/img:1`);
+    const totals: number[] = [];
+    const ab: Record<string, number[]> = { this: [], other: [] };
+    for (let i = 0; i < RUNS; i++) {
+      const h = await createHarness(ProfiledAgent);
+      const other = !!(process.env.BENCH_AB || process.env.BENCH_AB_ENV) && i % 2 === 1;
+      if (other && process.env.BENCH_AB) h.bundle = process.env.BENCH_AB;
+      const [k, v] = (process.env.BENCH_AB_ENV ?? '').split('=');
+      if (k) { if (other) process.env[k] = v; else delete process.env[k]; }
+      h.profDir = join(work, `prof-${i}`);
+      h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
+      await h.start();
+      try {
+        const t = performance.now();
+        const r = await h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 });
+        totals.push(performance.now() - t);
+        ab[other ? 'other' : 'this'].push(totals[i]);
+        if (r.code !== 0) throw new Error(`pull failed: ${r.stderr}`);
+        const lines = h.log().split("\n").filter((l) => process.env.FULL_LOG === "1" ? l.includes("Z ") : /layer (downloaded|extracted)|image pulled/.test(l));
+        console.log(`run ${i + 1}${other ? ' (other build)' : ''}: ${totals[i].toFixed(0)} ms, load ${loadavg()}`);
+        for (const l of lines) console.log(`  ${l.slice(0, 200)}`);
+      } finally {
+        await h.cleanup();
+      }
+      if (PROFILE) {
+        const f = readdirSync(h.profDir).find((x) => x.endsWith('.cpuprofile'));
+        if (f) console.log(topSelf(join(h.profDir, f)).join('\n'));
+      }
+    }
+    if (process.env.BENCH_AB || process.env.BENCH_AB_ENV) {
+      const f = (xs: number[]) => `${xs.map((x) => x.toFixed(0)).join(', ')} (median ${median(xs).toFixed(0)})`;
+      console.log(`this build: ${f(ab.this)}\n${process.env.BENCH_AB ?? ''} ${process.env.BENCH_AB_ENV ?? ''}: ${f(ab.other)}`);
+    } else console.log(`median pull: ${median(totals).toFixed(0)} ms`);
+  } finally {
+    src.stop();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Set-up for the side-by-side benchmarks (bench/): everything scripts/setup.sh installs, plus
+# Debian's Docker Engine (docker.io: dockerd, containerd, containerd-shim) as the peer engine.
+# The test suite does not need it, so it is not in scripts/setup.sh. The benchmarks start
+# their own private dockerd (own data/exec roots, socket, cgroup parent, no bridge or
+# iptables); no host Docker service is used or needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" != 0 ]; then
+  echo "scripts/bench-setup.sh: run as root (the benchmarks start container engines)" >&2
+  exit 1
+fi
+
+packages=(docker.io tini)   # dockerd + containerd + runc; tini (docker-init) reaps the shims' zombies
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "Installing: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Where an init system runs, the package starts a host-wide dockerd; the benchmarks do not
+  # want one (it would share the host's /var/lib/docker and iptables): stop what we just added.
+  if [[ " ${missing[*]} " == *" docker.io "* ]] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+    systemctl disable --now docker.socket docker.service >/dev/null 2>&1 || true
+  fi
+fi
+
+bash scripts/setup.sh
