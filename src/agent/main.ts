@@ -17,6 +17,7 @@ import { execRoutes } from './api/exec-routes';
 import { pruneRoutes } from './api/prune-routes';
 import { registryRoutes } from './api/registry-routes';
 import { archiveRoutes } from './api/archive-routes';
+import { networkRoutes } from './api/network-routes';
 import { withSystemDirs } from '../core/system-path';
 
 /** Writes the pid file, refusing when another live agent owns it. */
@@ -37,6 +38,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   const engine = await openEngine(config, log);
   const lc = new Lifecycle(engine);
   const execs = new ExecManager(engine);
+  await engine.network.init();
   await reconcile(engine, lc);
   const watcher = new ExitWatcher(engine.paths.exits, (id) => void lc.onExit(id));
   watcher.start(() => void lc.poll());
@@ -49,6 +51,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);
   execRoutes(router, execs);
+  networkRoutes(router, engine);
   const servers: Server[] = await listen(config.hosts, config.tls, { router, log });
   log.info('tsagent listening', { version: AGENT_VERSION, hosts: config.hosts.map((h) => `${h.proto}://${h.address}`).join(','), runtime: engine.runtime.bin, dataRoot: config.dataRoot });
   const shutdown = (sig: string) => {

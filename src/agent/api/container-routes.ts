@@ -16,6 +16,7 @@ import { KeyedMutex } from '../util/lock';
 import { dirSize } from '../util/fsx';
 import { run } from '../util/proc';
 import type { ContainerRecord } from '../containers/types';
+import { networksAtCreate, type EndpointsConfig } from '../network/sandbox';
 
 const names = new KeyedMutex();
 
@@ -41,6 +42,7 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
     let id = randomId();
     while (engine.containers.all().some((c) => c.Id.slice(0, 12) === id.slice(0, 12))) id = randomId();
     const r = buildRecord(id, name, body, img, layers);
+    networksAtCreate(engine.network, r, (body.NetworkingConfig as { EndpointsConfig?: EndpointsConfig } | undefined)?.EndpointsConfig);
     await engine.containers.save(r);
     return r;
   });

@@ -153,7 +153,13 @@ function events(ctx: RequestContext, engine: Engine): void {
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
   ];
   for (const [e, h] of handlers) engine.events.on(e, h);
-  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); };
+  const onNetwork = (action: string, n: { Id: string; Name: string; Driver: string }, container?: string) => {
+    const now = Date.now();
+    out.write(`${JSON.stringify({ Type: 'network', Action: action, Actor: { ID: n.Id, Attributes: { name: n.Name, type: n.Driver, ...(container ? { container } : {}) } },
+      scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
+  };
+  engine.events.on('network', onNetwork);
+  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); engine.events.off('network', onNetwork); };
   ctx.onClose(stop);
   // No history is kept: `until` only bounds how long the stream stays open.
   const until = ctx.query.get('until');

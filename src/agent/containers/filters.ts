@@ -66,6 +66,7 @@ export function containerMatches(rec: ContainerRecord, f: Filters, imageMatches:
       case 'exited': ok = !rec.State.Running && rec.State.Status === 'exited' && vals.some((v) => Number(v) === rec.State.ExitCode); break;
       case 'ancestor': ok = vals.some(imageMatches); break;
       case 'is-task': ok = vals.includes('false'); break;
+      case 'network': ok = vals.some((v) => Object.entries(rec.Net?.networks ?? {}).some(([name, e]) => name === v || e.NetworkID === v || (v.length >= 12 && e.NetworkID.startsWith(v)))); break;
       default: ok = true;
     }
     if (!ok) return false;

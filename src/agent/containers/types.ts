@@ -1,4 +1,5 @@
 import type { RunConfig } from '../images/image-config';
+import type { ContainerNet } from '../network/types';
 
 /** The subset of dockerd's HostConfig tsagent acts on; everything else is kept and echoed back. */
 export interface HostConfig {
@@ -62,6 +63,8 @@ export interface ContainerRecord {
   Layers: string[];
   State: ContainerState;
   RestartCount: number;
+  /** Networks the container is connected to, and the current run's addresses and ports (network/). */
+  Net?: ContainerNet;
   /** Bookkeeping for the running process (not part of the API). */
   Runtime: {
     conmonPid?: number;
