@@ -13,6 +13,7 @@ import { ensureChains, routedSubnets, BRIDGE_PREFIX } from './host-net';
 import { ensureForwarding, setUpBridge, tearDownBridge } from './bridge-rules';
 import type { NetworkRecord } from './types';
 import type { Pool } from './ipam';
+import { DnsServer } from './dns-server';
 
 /** dockerd's default address pools: 172.17-31.0.0/16, then 192.168.0.0/16 in /20s. */
 export function candidateSubnets(): string[] {
@@ -85,6 +86,7 @@ export class NetworkManager {
       await this.ensureHost();
       this.dropStaleAllocations(n);
       await setUpBridge(n).catch((e) => this.log.warn('could not set up network', { network: n.Name, error: e instanceof Error ? e.message : String(e) }));
+      await this.startDns(n);
     }
     await this.store.flush();
   }
@@ -171,6 +173,7 @@ export class NetworkManager {
         throw e;
       }
       await this.store.save(rec);
+      await this.startDns(rec);
       this.log.info('network created', { name, subnet, bridge: rec.Bridge });
       this.events.emit('network', 'create', rec);
       return rec;
@@ -190,11 +193,62 @@ export class NetworkManager {
     await this.lock.run('net', async () => {
       const users = this.containersOn(n);
       if (users.length) throw forbidden(`error while removing network: network ${n.Name} id ${n.Id} has active endpoints (${users.map((c) => c.Name.slice(1)).join(', ')}): remove or disconnect them first`);
+      this.stopDns(n);
       await tearDownBridge(n);
       await this.store.delete(n.Id);
       this.log.info('network removed', { name: n.Name });
       this.events.emit('network', 'destroy', n);
     });
+  }
+
+  private readonly dns = new Map<string, DnsServer>();
+
+  /** Whether `n` has its DNS server running (containers then use it as their nameserver). */
+  hasDns(n: NetworkRecord): boolean {
+    return this.dns.has(n.Id);
+  }
+
+  /** Starts the DNS server of a user-defined network; on failure containers use the host's resolvers. */
+  private async startDns(n: NetworkRecord): Promise<void> {
+    if (n.Predefined || n.Driver !== 'bridge' || this.dns.has(n.Id)) return;
+    const sub = parseCidr(n.Subnet!)!;
+    const srv = new DnsServer(n.Gateway!, (name, source) => this.resolveName(n, name, source), (ip) => {
+      const v = parseIp(ip);
+      return v !== undefined && contains(sub, v);
+    }, this.log);
+    try {
+      await srv.start();
+      this.dns.set(n.Id, srv);
+    } catch (e) {
+      this.log.warn('network DNS server could not start; containers will use the host\'s resolvers', { network: n.Name, error: e instanceof Error ? e.message : String(e) });
+    }
+  }
+
+  private stopDns(n: NetworkRecord): void {
+    this.dns.get(n.Id)?.stop();
+    this.dns.delete(n.Id);
+  }
+
+  /**
+   * dockerd's embedded DNS: `name` (container name, network alias, short ID) on any user-defined
+   * network the asking container (at `source` on `n`) is connected to; its address there.
+   */
+  resolveName(n: NetworkRecord, name: string, source: string): string[] | undefined {
+    const running = this.containers.all().filter((c) => c.State.Running && c.Net);
+    const asker = running.find((c) => Object.values(c.Net!.networks).some((e) => e.NetworkID === n.Id && e.IPAddress === source));
+    const nets = asker ? Object.values(asker.Net!.networks).map((e) => e.NetworkID) : [n.Id];
+    const out: string[] = [];
+    for (const netId of nets) {
+      const rec = this.store.find(netId);
+      if (!rec || rec.Predefined) continue;
+      for (const c of running) {
+        const ep = Object.values(c.Net!.networks).find((e) => e.NetworkID === netId);
+        if (!ep?.IPAddress) continue;
+        const names = [c.Name.slice(1), c.Id.slice(0, 12), ...(ep.Aliases ?? [])].map((x) => x.toLowerCase());
+        if (names.includes(name) && !out.includes(ep.IPAddress)) out.push(ep.IPAddress);
+      }
+    }
+    return out.length ? out : undefined;
   }
 
   /** The IPAM pool view of a bridge network (changes are written back with savePool). */

@@ -89,7 +89,7 @@ export async function setUpSandbox(mgr: NetworkManager, rec: ContainerRecord): P
   const ep = net.networks[main.Name];
   setup.sandboxKey = key;
   setup.hostsEntries = [`${rec.Config.Hostname}:${ep.IPAddress}`];
-  if (!main.Predefined) setup.nameservers = [main.Gateway!];
+  if (mgr.hasDns(main)) setup.nameservers = [main.Gateway!];
   return setup;
 }
 
