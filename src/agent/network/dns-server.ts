@@ -8,7 +8,14 @@ import { parseQuery, buildResponse, DnsFormatError, RCODE_OK, RCODE_SERVFAIL, TY
 export type NameLookup = (name: string, source: string) => string[] | undefined;
 
 /** The agent's own resolvers and search domains (its /etc/resolv.conf). */
-export function hostResolvers(text = safeRead('/etc/resolv.conf')): { servers: string[]; search: string[] } {
+export interface Upstream {
+  servers: string[];
+  search: string[];
+  /** 53 unless set (tests). */
+  port?: number;
+}
+
+export function hostResolvers(text = safeRead('/etc/resolv.conf')): Upstream {
   const servers: string[] = [];
   const search: string[] = [];
   for (const l of text.split('\n')) {
@@ -42,7 +49,7 @@ export class DnsServer {
     private readonly lookup: NameLookup,
     private readonly fromNetwork: (ip: string) => boolean,
     private readonly log: Logger,
-    private readonly upstream = hostResolvers(),
+    private readonly upstream: Upstream = hostResolvers(),
     private readonly port = 53,
   ) {}
 
@@ -130,7 +137,7 @@ export class DnsServer {
         const timer = setTimeout(() => done(undefined), 2000);
         s.on('error', () => done(undefined));
         s.on('message', (m) => done(m));
-        s.send(msg, 53, server);
+        s.send(msg, this.upstream.port ?? 53, server);
       });
       if (out) return out;
     }
