@@ -32,7 +32,8 @@ export function networksAtCreate(mgr: NetworkManager, rec: ContainerRecord, endp
   const mode = rec.HostConfig.NetworkMode ?? 'bridge';
   const main = mgr.store.find(mode);
   if (!main && mode === 'bridge') { rec.Net = { networks: { bridge: emptyEndpoint('') } }; return; } // agent run with --bridge none
-  if (!main) throw notFound(`network ${mode} not found`);
+  // Not a 404: the CLI answers a 404 from create by pulling the image.
+  if (!main) throw badRequest(`network ${mode} not found`);
   // dockerd keeps the name the user gave; a predefined network is always named.
   rec.HostConfig.NetworkMode = main.Predefined ? main.Name : mode;
   const nets: Record<string, EndpointSettings> = {};

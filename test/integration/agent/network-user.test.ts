@@ -62,6 +62,12 @@ test('network create, inspect, ls filters and refusals', async () => {
   assert.deepEqual(await names(['--filter', 'name=n']), ['n1', 'n2', 'none']);
   assert.deepEqual(await names(['--filter', 'dangling=true']), ['n1', 'n2']);
   assert.deepEqual(await names(['--filter', `id=${id.slice(0, 10)}`]), ['n1']);
+  const nosuch = await h.docker(['run', '--rm', '--network', 'nosuch', 'bb', 'true']);
+  assert.equal(nosuch.code, 125);
+  assert.match(nosuch.stderr, /network nosuch not found/);
+  assert.equal((await h.docker(['ps', '-aq'])).stdout.trim(), '', 'no container was created');
+  const aliasOnBridge = await h.docker(['run', '--rm', '--network-alias', 'x', 'bb', 'true']);
+  assert.match(aliasOnBridge.stderr, /network-scoped alias/, "refused (by the CLI before the daemon)");
   const rmPre = await h.docker(['network', 'rm', 'bridge']);
   assert.match(rmPre.stderr, /pre-defined network and cannot be removed/);
 });

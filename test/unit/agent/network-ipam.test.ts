@@ -76,3 +76,11 @@ test('port requests from bindings, ranges and -P', () => {
 test('iptables -S lines split with their quoted comments', () => {
   assert.deepEqual(splitRule('-A TSA-DNAT -p tcp -m comment --comment "tsa-ctr:abc def" -j DNAT'), ['-A', 'TSA-DNAT', '-p', 'tcp', '-m', 'comment', '--comment', 'tsa-ctr:abc def', '-j', 'DNAT']);
 });
+
+test('--bridge names the default bridge; none disables it; bad names are refused', async () => {
+  const { parseAgentFlags } = await import('../../../src/agent/config/flags');
+  assert.equal(parseAgentFlags([]).bridge, 'tsa0');
+  assert.equal(parseAgentFlags(['--bridge=none']).bridge, 'none');
+  assert.equal(parseAgentFlags(['-b', 'br0']).bridge, 'br0');
+  assert.throws(() => parseAgentFlags(['--bridge', 'much-too-long-name']), /at most 15 characters/);
+});
