@@ -258,7 +258,14 @@ export async function disconnect(mgr: NetworkManager, rec: ContainerRecord, n: N
     throw forbidden(`container ${rec.Id} is not connected to network ${n.Name}`);
   }
   if (n.Driver !== 'bridge') throw forbidden('container cannot be disconnected from host network or connected to host network');
-  if (rec.State.Running) await detachEndpoint(mgr, rec, n);
+  if (rec.State.Running) {
+    // Published ports go to the main network's address: they go away with it.
+    if (mainNetwork(mgr, rec)?.Id === n.Id) {
+      await removeContainerRules(rec.Id);
+      rec.Net!.ports = undefined;
+    }
+    await detachEndpoint(mgr, rec, n);
+  }
   // dockerd keeps NetworkMode; the next start uses the first network left (none left: only lo).
   delete rec.Net!.networks[name];
 }

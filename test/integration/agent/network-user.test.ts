@@ -127,6 +127,13 @@ test('names of other networks are not visible; connect/disconnect work before an
   assert.doesNotMatch(await ok(['exec', 'a', 'ip', '-o', 'addr']), /10\.124\./);
   const again = await h.docker(['network', 'disconnect', 'n3', 'a']);
   assert.match(again.stderr, /is not connected to network n3/);
+  // Disconnecting a container from the network its ports are published on drops their rules.
+  const p = await ok(['run', '-d', '--name', 'p', '--network', 'n3', '-p', '8099:80', 'bb', 'sleep', '300']);
+  assert.match(ipt(), new RegExp(`tsa-ctr:${p.slice(0, 12)}`));
+  await ok(['network', 'disconnect', 'n3', 'p']);
+  assert.doesNotMatch(ipt(), new RegExp(`tsa-ctr:${p.slice(0, 12)}`));
+  assert.deepEqual(Object.keys((await inspect('p')).NetworkSettings.Networks), []);
+  await ok(['rm', '-f', 'p']);
 });
 
 test('network events are streamed', async () => {
