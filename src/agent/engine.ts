@@ -16,6 +16,7 @@ import { DistributionIndex } from './images/distribution-index';
 import { DiffSource } from './images/diff-source';
 import { BlobFetcher } from './images/blob-fetcher';
 import { VolumeStore } from './volumes/volume-store';
+import { NetworkManager } from './network/network-manager';
 
 /**
  * Where things live.
@@ -79,6 +80,8 @@ export interface Engine {
   /** Versions of the runtime and conmon, shown by GET /version. */
   versions: { runtime: string; conmon: string };
   events: ContainerEvents;
+  /** Networks, IPAM and container network namespaces (init() before use). */
+  network: NetworkManager;
   startedAt: number;
 }
 
@@ -112,5 +115,6 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   return {
     config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), containers, volumes, runtime,
     conmonBin, stdin: await StdinPipes.writeWrapper(config.execRoot, runtimeBin), versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
+    network: new NetworkManager(config.dataRoot, config.execRoot, log, containers, events, config.bridge),
   };
 }

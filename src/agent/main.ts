@@ -19,6 +19,7 @@ import { registryRoutes } from './api/registry-routes';
 import { archiveRoutes } from './api/archive-routes';
 import { volumeRoutes } from './api/volume-routes';
 import { cpRoutes } from './api/cp-routes';
+import { networkRoutes } from './api/network-routes';
 import { withSystemDirs } from '../core/system-path';
 
 /** Writes the pid file, refusing when another live agent owns it. */
@@ -39,6 +40,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   const engine = await openEngine(config, log);
   const lc = new Lifecycle(engine);
   const execs = new ExecManager(engine);
+  await engine.network.init();
   await reconcile(engine, lc);
   const watcher = new ExitWatcher(engine.paths.exits, (id) => void lc.onExit(id));
   watcher.start(() => void lc.poll());
@@ -53,6 +55,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);
   execRoutes(router, execs);
+  networkRoutes(router, engine);
   const servers: Server[] = await listen(config.hosts, config.tls, { router, log });
   log.info('tsagent listening', { version: AGENT_VERSION, hosts: config.hosts.map((h) => `${h.proto}://${h.address}`).join(','), runtime: engine.runtime.bin, dataRoot: config.dataRoot });
   const shutdown = (sig: string) => {

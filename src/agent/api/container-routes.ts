@@ -16,6 +16,7 @@ import { run } from '../util/proc';
 import type { ContainerRecord } from '../containers/types';
 import { parseWindowSize, writeWindowSize } from '../tty/window-size';
 import { removeAnonymousVolumes, resolveMounts } from '../volumes/container-mounts';
+import { networksAtCreate, type EndpointsConfig } from '../network/sandbox';
 
 const names = new KeyedMutex();
 
@@ -41,6 +42,8 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
     let id = randomId();
     while (engine.containers.all().some((c) => c.Id.slice(0, 12) === id.slice(0, 12))) id = randomId();
     const r = buildRecord(id, name, body, img, layers);
+    // Networks first: a bad network name must not leave a volume made for this container behind.
+    networksAtCreate(engine.network, r, (body.NetworkingConfig as { EndpointsConfig?: EndpointsConfig } | undefined)?.EndpointsConfig);
     r.MountPoints = await resolveMounts(engine, r);
     await engine.containers.save(r);
     return r;

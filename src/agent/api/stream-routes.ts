@@ -165,8 +165,15 @@ function events(ctx: RequestContext, engine: Engine): void {
     out.write(`${JSON.stringify({ Type: 'volume', Action: action, Actor: { ID: name, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
   };
   for (const [e, h] of handlers) engine.events.on(e, h);
+  const onNetwork = (action: string, n: { Id: string; Name: string; Driver: string }, container?: string) => {
+    if (types?.length && !types.includes('network')) return;
+    const now = Date.now();
+    out.write(`${JSON.stringify({ Type: 'network', Action: action, Actor: { ID: n.Id, Attributes: { name: n.Name, type: n.Driver, ...(container ? { container } : {}) } },
+      scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
+  };
   engine.events.on('volume', volume);
-  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); engine.events.off('volume', volume); };
+  engine.events.on('network', onNetwork);
+  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); engine.events.off('volume', volume); engine.events.off('network', onNetwork); };
   ctx.onClose(stop);
   // No history is kept: `until` only bounds how long the stream stays open.
   const until = ctx.query.get('until');

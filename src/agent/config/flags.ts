@@ -36,6 +36,8 @@ export interface AgentConfig {
   runtime?: string;
   /** Path of conmon; resolved on PATH when not absolute. */
   conmon?: string;
+  /** Name of the default bridge network's Linux bridge; "none": containers on "bridge" get only lo. */
+  bridge: string;
   debug: boolean;
   showVersion: boolean;
   showHelp: boolean;
@@ -69,6 +71,7 @@ const FLAGS: FlagDef[] = [
   { names: ['-p', '--pidfile'], kind: 'string', key: 'pidfile', help: 'pid file (default /run/tsagent.pid)' },
   { names: ['--runtime'], kind: 'string', key: 'runtime', help: 'OCI runtime: runc (default) or crun, a name or a path' },
   { names: ['--conmon'], kind: 'string', key: 'conmon', help: 'conmon binary (default: conmon on PATH)' },
+  { names: ['--bridge', '-b'], kind: 'string', key: 'bridge', help: 'Linux bridge of the default "bridge" network (default tsa0; none: no default bridge)' },
   { names: ['-D', '--debug'], kind: 'bool', key: 'debug', help: 'debug logging' },
   { names: ['-v', '--version'], kind: 'bool', key: 'version', help: 'print the version and exit' },
   { names: ['-h', '--help'], kind: 'bool', key: 'help', help: 'print this help and exit' },
@@ -185,8 +188,11 @@ export function parseAgentFlags(argv: readonly string[]): AgentConfig {
   }
   const chunk = last(values, 'uploadChunk') ?? '0';
   if (!/^\d+$/.test(chunk)) problems.push(`--registry-upload-chunk "${chunk}": expected a number of bytes`);
+  const bridge = last(values, 'bridge') ?? 'tsa0';
+  if (!/^[a-zA-Z0-9_.-]{1,15}$/.test(bridge)) problems.push(`--bridge "${bridge}": give an interface name of at most 15 characters, or none`);
   if (problems.length > 0) throw new FlagError(problems);
   return {
+    bridge,
     uploadChunkSize: Number(chunk),
     hosts,
     tls,

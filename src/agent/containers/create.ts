@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { RunConfig } from '../images/image-config';
 import type { ImageRecord } from '../images/image-store';
-import { badRequest, notFound } from '../http/api-error';
+import { badRequest } from '../http/api-error';
 import { nowRfc3339 } from '../util/time';
 import { initialState, type ContainerRecord, type HostConfig } from './types';
 import { VALID_POLICIES } from './restart-policy';
@@ -41,13 +41,11 @@ export function mergeRunConfig(user: RunConfig, image: RunConfig): RunConfig {
   return out;
 }
 
-const NETWORK_MODES = new Set(['bridge', 'default', 'none', 'host']);
-
 /** Checks the HostConfig fields tsagent acts on; returns it with dockerd's defaults filled in. */
 export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   const h: HostConfig = { ...(hc ?? {}) };
   const mode = h.NetworkMode || 'default';
-  if (!NETWORK_MODES.has(mode) && !mode.startsWith('container:')) throw notFound(`network ${mode} not found`);
+  // Other names are user-defined networks, checked by network/sandbox.ts networksAtCreate.
   if (mode.startsWith('container:')) throw badRequest('--network container:<name> is not supported by tsagent yet');
   h.NetworkMode = mode === 'default' ? 'bridge' : mode;
   if (h.RestartPolicy?.Name !== undefined && !VALID_POLICIES.includes(h.RestartPolicy.Name)) {

@@ -67,6 +67,7 @@ export function containerMatches(rec: ContainerRecord, f: Filters, imageMatches:
       case 'ancestor': ok = vals.some(imageMatches); break;
       case 'volume': ok = vals.some((v) => (rec.MountPoints ?? []).some((m) => m.Name === v || m.Destination === v || (m.Type === 'bind' && m.Source === v))); break;
       case 'is-task': ok = vals.includes('false'); break;
+      case 'network': ok = vals.some((v) => Object.entries(rec.Net?.networks ?? {}).some(([name, e]) => name === v || e.NetworkID === v || (v.length >= 12 && e.NetworkID.startsWith(v)))); break;
       default: ok = true;
     }
     if (!ok) return false;

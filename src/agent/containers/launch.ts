@@ -14,6 +14,7 @@ import { removeCgroup } from '../runtime/cgroups';
 import { hostCapabilities } from '../runtime/host-caps';
 import { applyConsoleSize } from '../tty/console-size';
 import { releaseMounts, setupMounts } from '../volumes/container-mounts';
+import { setUpSandbox, tearDownSandbox, type NetSetup } from '../network/sandbox';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -38,19 +39,19 @@ async function ensureCwd(rootfs: string, cwd: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true, mode: 0o755 });
 }
 
-async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string): Promise<void> {
+async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string, net: NetSetup): Promise<void> {
   const p = engine.paths.container(rec.Id);
   const hc = rec.HostConfig;
   const host = rec.Config.Hostname || (hc.NetworkMode === 'host' ? osHostname() : rec.Id.slice(0, 12));
   const etc = await writeEtcFiles(p.dir, host, {
-    extraHosts: hc.ExtraHosts ?? [], dns: hc.Dns ?? [], dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], hostNetwork: hc.NetworkMode === 'host',
+    extraHosts: [...(hc.ExtraHosts ?? []), ...net.hostsEntries], dns: hc.Dns?.length ? hc.Dns : net.nameservers, dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], hostNetwork: hc.NetworkMode === 'host',
   });
   const user = await resolveUser(rootfs, rec.Config.User ?? '');
   await ensureCwd(rootfs, rec.Config.WorkingDir ?? '');
   const spec = generateSpec({
     id: rec.Id, hostname: host, rootfs, args: [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
     cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
-    cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge',
+    cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge', netnsPath: net.sandboxKey,
     privileged: !!hc.Privileged, availableCaps: hostCapabilities(), capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
     mounts: await setupMounts(engine, rec, rootfs),
     resources: {
@@ -85,7 +86,8 @@ export async function launch(engine: Engine, rec: ContainerRecord): Promise<Conm
   const rootfs = await mountRootfs(engine, rec);
   const t1 = Date.now();
   try {
-    await writeBundle(engine, rec, rootfs);
+    const net = await setUpSandbox(engine.network, rec);
+    await writeBundle(engine, rec, rootfs, net);
     const t2 = Date.now();
     const stdinFifo = join(p.bundle, 'stdin');
     const withStdin = !!rec.Config.OpenStdin && !rec.Config.Tty;
@@ -117,5 +119,10 @@ export async function teardownRun(engine: Engine, id: string): Promise<void> {
   await fsp.rm(p.sockLink, { force: true });
   await fsp.rm(p.exitFile, { force: true });
   await fsp.rm(p.bundle, { recursive: true, force: true });
+  const rec = engine.containers.find(id);
+  if (rec) {
+    await tearDownSandbox(engine.network, rec);
+    if (rec.Net) await engine.containers.save(rec);
+  }
   await removeCgroup(`${engine.config.cgroupParent}/${id}`);
 }

@@ -201,11 +201,13 @@ export class Lifecycle {
     const t = timeoutSec ?? rec.Config.StopTimeout ?? 10;
     const exited = waitEvent(this.engine, 'exit', rec.Id, t < 0 ? -1 : t * 1000);
     await this.engine.runtime.kill(rec.Id, sig).catch(() => undefined);
-    if (await exited) return;
+    // Like dockerd, answer once the run is torn down (network namespace, ports released).
+    if (await exited) { await this.exiting.get(rec.Id); return; }
     const killed = waitEvent(this.engine, 'exit', rec.Id, 30_000);
     if (!rec.State.Running) return;
     await this.engine.runtime.kill(rec.Id, 9, true).catch(() => undefined);
     if (!(await killed) && rec.State.Running) throw new ApiError(500, `container ${rec.Id.slice(0, 12)} did not exit after SIGKILL`);
+    await this.exiting.get(rec.Id);
   }
 
   async kill(ref: string, signal?: string): Promise<void> {

@@ -31,6 +31,8 @@ export interface SpecInput {
   etc: { hosts: string; hostname: string; resolvConf: string };
   /** "host" shares the host's network namespace; anything else gets a new one (only lo for now). */
   networkMode: string;
+  /** The network namespace to join (set up by network/), instead of a new one. */
+  netnsPath?: string;
   privileged: boolean;
   /** Capabilities the engine itself holds (its bounding set); "all" means these. */
   availableCaps?: readonly string[];
@@ -156,8 +158,8 @@ export function containerEnv(env: string[], hostname: string, tty: boolean): str
 /** The OCI runtime spec for one container. */
 export function generateSpec(input: SpecInput): Record<string, unknown> {
   const caps = capabilities(input.privileged, input.capAdd, input.capDrop, input.availableCaps);
-  const namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
-  if (input.networkMode !== 'host') namespaces.push({ type: 'network' });
+  const namespaces: Array<{ type: string; path?: string }> = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }];
+  if (input.networkMode !== 'host') namespaces.push({ type: 'network', ...(input.netnsPath ? { path: input.netnsPath } : {}) });
   return {
     ociVersion: '1.0.2-dev',
     process: {

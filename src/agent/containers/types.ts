@@ -1,5 +1,6 @@
 import type { RunConfig } from '../images/image-config';
 import type { MountPoint } from '../volumes/mount-spec';
+import type { ContainerNet } from '../network/types';
 
 /** The subset of dockerd's HostConfig tsagent acts on; everything else is kept and echoed back. */
 export interface HostConfig {
@@ -65,6 +66,8 @@ export interface ContainerRecord {
   MountPoints?: MountPoint[];
   State: ContainerState;
   RestartCount: number;
+  /** Networks the container is connected to, and the current run's addresses and ports (network/). */
+  Net?: ContainerNet;
   /** Bookkeeping for the running process (not part of the API). */
   Runtime: {
     conmonPid?: number;

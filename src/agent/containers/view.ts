@@ -3,6 +3,7 @@ import type { ContainerRecord } from './types';
 import { humanDuration, ZERO_TIME } from '../util/time';
 import { etcPaths } from './etc-files';
 import { mountsView } from '../volumes/container-mounts';
+import { endpointsView, listPortsView, networkSettingsView } from '../network/view';
 
 /** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as `docker ps` shows. */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
@@ -20,13 +21,7 @@ function command(rec: ContainerRecord): string {
 }
 
 function networks(rec: ContainerRecord): Record<string, unknown> {
-  const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-  return {
-    [mode]: {
-      IPAMConfig: null, Links: null, Aliases: null, MacAddress: '', DriverOpts: null, NetworkID: '', EndpointID: '',
-      Gateway: '', IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', GlobalIPv6Address: '', GlobalIPv6PrefixLen: 0, DNSNames: null,
-    },
-  };
+  return endpointsView(rec);
 }
 
 const mounts = mountsView;
@@ -40,7 +35,7 @@ export function listEntry(rec: ContainerRecord): Record<string, unknown> {
     ImageID: rec.Image,
     Command: command(rec),
     Created: Math.floor(Date.parse(rec.Created) / 1000),
-    Ports: [],
+    Ports: listPortsView(rec),
     Labels: rec.Config.Labels ?? {},
     State: rec.State.Status,
     Status: statusText(rec),
@@ -83,10 +78,6 @@ export function inspectContainer(engine: Engine, rec: ContainerRecord, execIds: 
     },
     Mounts: mounts(rec),
     Config: rec.Config,
-    NetworkSettings: {
-      Bridge: '', SandboxID: '', SandboxKey: '', Ports: {}, HairpinMode: false, LinkLocalIPv6Address: '', LinkLocalIPv6PrefixLen: 0,
-      SecondaryIPAddresses: null, SecondaryIPv6Addresses: null, EndpointID: '', Gateway: '', GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0, IPAddress: '', IPPrefixLen: 0, IPv6Gateway: '', MacAddress: '', Networks: networks(rec),
-    },
+    NetworkSettings: networkSettingsView(rec),
   };
 }

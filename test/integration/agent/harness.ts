@@ -7,6 +7,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, existsSync, openSync, closeSync } from 'node:fs';
 import * as https from 'node:https';
+import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -98,8 +99,21 @@ export class AgentHarness {
   proc?: ChildProcess;
   private exited?: Promise<number | null>;
 
-  static async create(): Promise<AgentHarness> {
+  /**
+   * With `netns`, the agent runs in a fresh network namespace of its own (`ip netns add`, entered
+   * with nsenter --net only, so mounts stay shared) and the CLI talks to it over the unix socket.
+   * Its bridges and iptables rules go away with the namespace in cleanup().
+   */
+  netns?: string;
+
+  static async create(opts: { netns?: boolean } = {}): Promise<AgentHarness> {
     const h = new AgentHarness();
+    if (opts.netns) {
+      h.netns = `tsa-it-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+      const r = spawnSync('ip', ['netns', 'add', h.netns]);
+      if (r.status !== 0) throw new Error(`ip netns add ${h.netns}: ${r.stderr}`);
+      h.inNetns(['ip', 'link', 'set', 'lo', 'up']);
+    }
     mkdirSync(join(h.base, 'certs'));
     h.certs = makeTestCerts(join(h.base, 'certs'));
     h.port = await freePort();
@@ -107,10 +121,23 @@ export class AgentHarness {
   }
 
   get dockerEnv(): NodeJS.ProcessEnv {
+    if (this.netns) return { PATH: process.env.PATH, HOME: this.base, DOCKER_HOST: `unix://${this.socket}`, DOCKER_CONFIG: join(this.base, 'docker-config'), DOCKER_CLI_HINTS: 'false' };
     return {
       PATH: process.env.PATH, HOME: this.base, DOCKER_HOST: `tcp://127.0.0.1:${this.port}`, DOCKER_TLS_VERIFY: '1',
       DOCKER_CERT_PATH: this.certs.clientDir, DOCKER_CONFIG: join(this.base, 'docker-config'), DOCKER_CLI_HINTS: 'false',
     };
+  }
+
+  /** Runs a command inside the agent's network namespace (netns mode); throws when it fails. */
+  inNetns(argv: string[]): string {
+    const r = spawnSync('ip', ['netns', 'exec', this.netns!, ...argv], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')} in ${this.netns}: ${r.stderr}`);
+    return r.stdout;
+  }
+
+  /** Like runProcess, inside the agent's network namespace. */
+  runInNetns(argv: string[], opts: { timeoutMs?: number; input?: string } = {}): Promise<RunResult> {
+    return runProcess('nsenter', [`--net=/run/netns/${this.netns}`, ...argv], opts);
   }
 
   agentArgs(extra: string[] = []): string[] {
@@ -118,7 +145,9 @@ export class AgentHarness {
       AGENT_BUNDLE, '-H', `tcp://127.0.0.1:${this.port}`, '-H', `unix://${this.socket}`, '--tlsverify',
       '--tlscacert', this.certs.caPem, '--tlscert', this.certs.serverCert, '--tlskey', this.certs.serverKey,
       '--data-root', this.dataRoot, '--exec-root', this.execRoot, '--cgroup-parent', this.cgroupParent,
-      '--pidfile', this.pidfile, '--label', 'suite=agent-it', '--debug', ...extra,
+      '--pidfile', this.pidfile, '--label', 'suite=agent-it', '--debug',
+      // Outside a namespace of its own the agent must not create bridges or iptables rules on the host.
+      ...(this.netns ? [] : ['--bridge', 'none']), ...extra,
     ];
   }
 
@@ -128,7 +157,9 @@ export class AgentHarness {
   /** Starts the agent and waits until /_ping answers over mutual TLS. */
   async start(): Promise<void> {
     const log = openSync(this.logFile, 'a');
-    this.proc = spawn(process.execPath, this.agentArgs(this.extraArgs), { stdio: ['ignore', log, log] });
+    this.proc = this.netns
+      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, ...this.agentArgs(this.extraArgs)], { stdio: ['ignore', log, log] })
+      : spawn(process.execPath, this.agentArgs(this.extraArgs), { stdio: ['ignore', log, log] });
     closeSync(log);
     const proc = this.proc;
     this.exited = new Promise((res) => proc.once('exit', (code) => res(code)));
@@ -151,6 +182,14 @@ export class AgentHarness {
 
   /** GET /_ping with the given client certificate (the harness's by default); the status or an error string. */
   ping(opts: { cert?: Buffer; key?: Buffer; noClientCert?: boolean } = {}): Promise<number | string> {
+    if (this.netns) {
+      return new Promise((res) => {
+        const req = http.request({ socketPath: this.socket, path: '/_ping', method: 'GET', agent: false, timeout: 3000 }, (r) => { r.resume(); r.on('end', () => res(r.statusCode ?? 0)); });
+        req.on('error', (e) => res(`error: ${e.message}`));
+        req.on('timeout', () => req.destroy(new Error('timeout')));
+        req.end();
+      });
+    }
     return new Promise((res) => {
       const req = https.request({
         host: '127.0.0.1', port: this.port, path: '/_ping', method: 'GET', ca: readFileSync(this.certs.caPem),
@@ -219,6 +258,7 @@ export class AgentHarness {
     for (const m of mountsUnder(this.base).reverse()) spawnSync('umount', ['-l', m]);
     for (const c of cgroupChildren(this.cgroupParent)) spawnSync('rmdir', [c]);
     removeCgroupParent(this.cgroupParent);
+    if (this.netns) spawnSync('ip', ['netns', 'delete', this.netns]);
     rmSync(this.base, { recursive: true, force: true });
   }
 }

@@ -66,7 +66,7 @@ test('provisionHost installs the real agent; it answers /_ping and /info over mu
     serverCertPem: server.cert,
     serverKeyPem: server.key,
     port,
-    engineOptions: { ...emptyEngineOptions(), labels: ['provisioned-by=test'] },
+    engineOptions: { ...emptyEngineOptions(), labels: ['provisioned-by=test'], opts: ['bridge=none'] }, // no bridge/iptables in the host's namespace
   });
   let ping: { status: number; body: string } | undefined;
   let lastError: unknown;

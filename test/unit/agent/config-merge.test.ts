@@ -52,7 +52,9 @@ test('container records: argv, hostname, defaults, validation', () => {
   assert.equal(r.State.Status, 'created');
   const noCmd = { ...img, config: { ...img.config, config: {} } };
   assert.throws(() => buildRecord(id, 'x', { Image: 'bb' }, noCmd, []), /no command specified/);
-  assert.throws(() => normalizeHostConfig({ NetworkMode: 'mynet' }), (e: unknown) => e instanceof ApiError && e.status === 404);
+  // Network names are checked against the network store at create (network/sandbox.ts networksAtCreate).
+  assert.equal(normalizeHostConfig({ NetworkMode: 'mynet' }).NetworkMode, 'mynet');
+  assert.throws(() => normalizeHostConfig({ NetworkMode: 'container:x' }), (e: unknown) => e instanceof ApiError && e.status === 400);
   assert.doesNotThrow(() => normalizeHostConfig({ Binds: ['vol:/data'] }), 'named volumes are resolved at create (volumes/mount-spec.ts)');
   assert.throws(() => normalizeHostConfig({ AutoRemove: true, RestartPolicy: { Name: 'always' } }), /restart policy/);
 });
