@@ -5,6 +5,8 @@ import { badRequest, notFound } from '../http/api-error';
 import { nowRfc3339 } from '../util/time';
 import { initialState, type ContainerRecord, type HostConfig } from './types';
 import { VALID_POLICIES } from './restart-policy';
+import { hostResources, validateResources } from '../runtime/cgroups-limits';
+import { findInitBinary, securityOptions } from './run-options';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
 export interface CreateBody extends RunConfig {
@@ -63,6 +65,9 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   }
   if (h.ShmSize === undefined || h.ShmSize === 0) h.ShmSize = 64 * 1024 * 1024;
   if (h.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  validateResources(h, hostResources());
+  securityOptions(h);
+  if (h.Init && !findInitBinary()) throw badRequest('--init needs a static tini on the host (Debian package tini: /usr/bin/tini-static)');
   h.RestartPolicy = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
   h.LogConfig = h.LogConfig ?? { Type: 'k8s-file', Config: {} };
   return h;

@@ -12,6 +12,8 @@ import { generateSpec, type SpecMount } from './spec';
 import { startConmon, type ConmonResult } from '../runtime/conmon';
 import { removeCgroup } from '../runtime/cgroups';
 import { hostCapabilities } from '../runtime/host-caps';
+import { rlimits, specResources } from '../runtime/cgroups-limits';
+import { findInitBinary, hostDevices, initWrap, securityOptions } from './run-options';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -58,17 +60,15 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string)
   });
   const user = await resolveUser(rootfs, rec.Config.User ?? '');
   await ensureCwd(rootfs, rec.Config.WorkingDir ?? '');
+  const init = hc.Init ? initWrap([rec.Path, ...rec.Args], findInitBinary() ?? '/usr/bin/tini-static') : undefined;
   const spec = generateSpec({
-    id: rec.Id, hostname: host, rootfs, args: [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
+    id: rec.Id, hostname: host, rootfs, args: init ? init.args : [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
     cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
     cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge',
     privileged: !!hc.Privileged, availableCaps: hostCapabilities(), capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
-    mounts: userMounts(rec),
-    resources: {
-      memory: hc.Memory, memorySwap: hc.MemorySwap, cpuShares: hc.CpuShares,
-      cpuQuota: hc.CpuQuota || (hc.NanoCpus ? Math.round((hc.NanoCpus * 100000) / 1e9) : undefined),
-      cpuPeriod: hc.CpuPeriod || (hc.NanoCpus ? 100000 : undefined), cpusetCpus: hc.CpusetCpus, pidsLimit: hc.PidsLimit ?? undefined,
-    },
+    mounts: [...userMounts(rec), ...(init ? [init.mount] : [])],
+    resources: specResources(hc), rlimits: rlimits(hc), noNewPrivileges: securityOptions(hc).noNewPrivileges,
+    devices: hc.Privileged ? hostDevices() : undefined,
     shmSize: hc.ShmSize ?? 64 * 1024 * 1024, oomScoreAdj: hc.OomScoreAdj ?? 0,
   });
   await atomicWriteJson(join(p.bundle, 'config.json'), spec, 0o600);

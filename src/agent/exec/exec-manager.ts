@@ -12,6 +12,8 @@ import { capabilities, containerEnv } from '../containers/spec';
 import { frame } from '../logs/mux';
 import { strSlice } from '../containers/create';
 import { hostCapabilities } from '../runtime/host-caps';
+import { rlimits } from '../runtime/cgroups-limits';
+import { securityOptions } from '../containers/run-options';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -93,8 +95,9 @@ export class ExecManager {
       env,
       cwd: s.config.WorkingDir || rec.Config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: false,
+      noNewPrivileges: securityOptions(rec.HostConfig).noNewPrivileges,
       oomScoreAdj: rec.HostConfig.OomScoreAdj ?? 0,
+      rlimits: rlimits(rec.HostConfig),
     };
     const file = join(this.engine.paths.execSpecs, `${s.id}.json`);
     await atomicWriteJson(file, spec);
