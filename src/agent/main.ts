@@ -8,6 +8,7 @@ import { Router } from './http/router';
 import { listen } from './http/server';
 import { Lifecycle, reconcile } from './containers/lifecycle';
 import { ExecManager } from './exec/exec-manager';
+import { HealthMonitor } from './health/health-monitor';
 import { ExitWatcher } from './runtime/exit-watcher';
 import { systemRoutes, AGENT_VERSION } from './api/system-routes';
 import { imageRoutes } from './api/image-routes';
@@ -37,7 +38,9 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   const engine = await openEngine(config, log);
   const lc = new Lifecycle(engine);
   const execs = new ExecManager(engine);
+  const health = new HealthMonitor(engine, execs);
   await reconcile(engine, lc);
+  health.resume();
   const watcher = new ExitWatcher(engine.paths.exits, (id) => void lc.onExit(id));
   watcher.start(() => void lc.poll());
   const router = new Router();
@@ -54,6 +57,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   const shutdown = (sig: string) => {
     log.info('shutting down; containers keep running', { signal: sig });
     watcher.stop();
+    health.stopAll();
     for (const s of servers) { s.close(); (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.(); }
     void fsp.rm(config.pidfile, { force: true }).finally(() => process.exit(0));
   };

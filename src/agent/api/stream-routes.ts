@@ -151,6 +151,7 @@ function events(ctx: RequestContext, engine: Engine): void {
   };
   const handlers: Array<[string, (id: string, code?: unknown, gone?: ContainerRecord) => void]> = [
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
+    ['health_status', (id, status) => send(`health_status: ${String(status)}`)(id)],
   ];
   for (const [e, h] of handlers) engine.events.on(e, h);
   const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); };

@@ -7,6 +7,7 @@ import { initialState, type ContainerRecord, type HostConfig } from './types';
 import { VALID_POLICIES } from './restart-policy';
 import { hostResources, validateResources } from '../runtime/cgroups-limits';
 import { findInitBinary, securityOptions } from './run-options';
+import { mergeHealthcheck, validateHealthcheck } from '../health/healthcheck';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
 export interface CreateBody extends RunConfig {
@@ -38,7 +39,8 @@ export function mergeRunConfig(user: RunConfig, image: RunConfig): RunConfig {
   if (!out.WorkingDir) out.WorkingDir = image.WorkingDir ?? '';
   out.Volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
   if (!out.StopSignal && image.StopSignal) out.StopSignal = image.StopSignal;
-  if (!out.Healthcheck && image.Healthcheck) out.Healthcheck = image.Healthcheck;
+  const health = mergeHealthcheck(user.Healthcheck, image.Healthcheck);
+  if (health) out.Healthcheck = health;
   out.OnBuild = image.OnBuild ?? null;
   return out;
 }
@@ -94,6 +96,7 @@ export function normalizeBody(body: CreateBody): CreateBody {
 export function buildRecord(id: string, name: string, body: CreateBody, image: ImageRecord, layers: string[]): ContainerRecord {
   const { HostConfig: hc, NetworkingConfig: _nc, ...user } = normalizeBody(body);
   void _nc;
+  validateHealthcheck(user.Healthcheck);
   const config = mergeRunConfig(user, image.config.config ?? {});
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw badRequest('no command specified');

@@ -65,6 +65,10 @@ export function containerMatches(rec: ContainerRecord, f: Filters, imageMatches:
       case 'label': ok = labelsMatch(rec.Config.Labels ?? {}, vals); break;
       case 'exited': ok = !rec.State.Running && rec.State.Status === 'exited' && vals.some((v) => Number(v) === rec.State.ExitCode); break;
       case 'ancestor': ok = vals.some(imageMatches); break;
+      case 'health':
+        for (const v of vals) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(v)) throw badRequest(`Unrecognised filter value for health: ${v}`);
+        ok = vals.includes(rec.State.Health?.Status ?? 'none');
+        break;
       case 'is-task': ok = vals.includes('false'); break;
       default: ok = true;
     }

@@ -1,4 +1,5 @@
 import type { RunConfig } from '../images/image-config';
+import type { HealthState } from '../health/healthcheck';
 
 /** The subset of dockerd's HostConfig tsagent acts on; everything else is kept and echoed back. */
 export interface HostConfig {
@@ -43,6 +44,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Present while the container has a healthcheck (health/health-monitor.ts). */
+  Health?: HealthState;
 }
 
 /** What tsagent persists per container (`<data-root>/containers/<id>/container.json`). */
