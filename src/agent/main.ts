@@ -9,6 +9,7 @@ import { listen } from './http/server';
 import { Lifecycle, reconcile } from './containers/lifecycle';
 import { ExecManager } from './exec/exec-manager';
 import { HealthMonitor } from './health/health-monitor';
+import { statsRoutes } from './stats/stats-routes';
 import { ExitWatcher } from './runtime/exit-watcher';
 import { systemRoutes, AGENT_VERSION } from './api/system-routes';
 import { imageRoutes } from './api/image-routes';
@@ -52,6 +53,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   containerRoutes(router, engine, lc, execs);
   streamRoutes(router, engine);
   execRoutes(router, execs);
+  statsRoutes(router, engine);
   const servers: Server[] = await listen(config.hosts, config.tls, { router, log });
   log.info('tsagent listening', { version: AGENT_VERSION, hosts: config.hosts.map((h) => `${h.proto}://${h.address}`).join(','), runtime: engine.runtime.bin, dataRoot: config.dataRoot });
   const shutdown = (sig: string) => {
