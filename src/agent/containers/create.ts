@@ -6,7 +6,7 @@ import { nowRfc3339 } from '../util/time';
 import { initialState, type ContainerRecord, type HostConfig } from './types';
 import { VALID_POLICIES } from './restart-policy';
 import { hostResources, validateResources } from '../runtime/cgroups-limits';
-import { findInitBinary, securityOptions } from './run-options';
+import { findInitBinary, securityOptions, validateRunOptions } from './run-options';
 import { mergeHealthcheck, validateHealthcheck } from '../health/healthcheck';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
@@ -69,6 +69,7 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   if (h.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
   validateResources(h, hostResources());
   securityOptions(h);
+  validateRunOptions(h);
   if (h.Init && !findInitBinary()) throw badRequest('--init needs a static tini on the host (Debian package tini: /usr/bin/tini-static)');
   h.RestartPolicy = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
   h.LogConfig = h.LogConfig ?? { Type: 'k8s-file', Config: {} };
@@ -97,6 +98,8 @@ export function buildRecord(id: string, name: string, body: CreateBody, image: I
   const { HostConfig: hc, NetworkingConfig: _nc, ...user } = normalizeBody(body);
   void _nc;
   validateHealthcheck(user.Healthcheck);
+  // `--entrypoint ""` arrives as [""]: it resets the image entrypoint (empty, not absent).
+  if (user.Entrypoint?.length === 1 && user.Entrypoint[0] === '') user.Entrypoint = [];
   const config = mergeRunConfig(user, image.config.config ?? {});
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw badRequest('no command specified');

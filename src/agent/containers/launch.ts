@@ -13,7 +13,7 @@ import { startConmon, type ConmonResult } from '../runtime/conmon';
 import { removeCgroup } from '../runtime/cgroups';
 import { hostCapabilities } from '../runtime/host-caps';
 import { rlimits, specResources } from '../runtime/cgroups-limits';
-import { findInitBinary, hostDevices, initWrap, securityOptions } from './run-options';
+import { extendSpec, findInitBinary, groupAddGids, hostDevices, initWrap, readFileInRoot, securityOptions } from './run-options';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -71,6 +71,8 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string)
     devices: hc.Privileged ? hostDevices() : undefined,
     shmSize: hc.ShmSize ?? 64 * 1024 * 1024, oomScoreAdj: hc.OomScoreAdj ?? 0,
   });
+  const groupAdd = hc.GroupAdd as string[] | null | undefined;
+  extendSpec(spec, hc, groupAdd?.length ? groupAddGids(groupAdd, await readFileInRoot(rootfs, 'etc/group')) : []);
   await atomicWriteJson(join(p.bundle, 'config.json'), spec, 0o600);
 }
 

@@ -13,7 +13,7 @@ let h: AgentHarness;
 before(async () => {
   h = await AgentHarness.create();
   await h.start();
-  for (const [name, extra] of [['bb', []], ['bb-cmd', ['--change', 'CMD ["echo","from-cmd"]']], ['bb-sig', ['--change', 'STOPSIGNAL SIGUSR1']]] as const) {
+  for (const [name, extra] of [['bb', []], ['bb-cmd', ['--change', 'CMD ["echo","from-cmd"]']], ['bb-sig', ['--change', 'STOPSIGNAL SIGUSR1']], ['bb-ep', ['--change', 'ENTRYPOINT ["echo","ep"]', '--change', 'CMD ["from-cmd"]']]] as const) {
     const r = await h.importBusybox(name, [...extra]);
     assert.equal(r.code, 0, r.stderr);
   }
@@ -141,4 +141,36 @@ test('--entrypoint replaces the image entrypoint and clears the image Cmd', asyn
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '\n', 'image Cmd not passed to the new entrypoint');
   assert.equal((await run(['--entrypoint', 'echo', 'bb-cmd', 'given'])).out, 'given');
+});
+
+test('--entrypoint "" resets the image entrypoint', async () => {
+  assert.equal((await run(['bb-ep'])).out, 'ep from-cmd');
+  assert.equal((await run(['--entrypoint', '', 'bb-ep', 'echo', 'x'])).out, 'x');
+  assert.equal((await run(['--entrypoint', 'echo', 'bb-ep', 'y'])).out, 'y');
+});
+
+test('--device maps a host device node; --group-add; --sysctl; unsupported options are refused', async () => {
+  const r = await run(['--device', '/dev/null:/dev/mynull:rw', '--group-add', 'users', '--group-add', '4242', '--sysctl', 'net.ipv4.ip_forward=1', '--sysctl', 'kernel.shmmni=1234',
+    'bb', 'sh', '-c', 'ls -l /dev/mynull; echo hi > /dev/mynull && echo wrote; id -G; cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni']);
+  assert.equal(r.code, 0, r.stderr);
+  const lines = r.out.split('\n');
+  assert.match(lines[0], /^crw-rw-rw-\s+1 root\s+root\s+1,\s+3 .* \/dev\/mynull$/);
+  assert.equal(lines[1], 'wrote');
+  assert.equal(lines[2], '0 100 4242');
+  assert.deepEqual(lines.slice(3), ['1', '1234']);
+  const cases: Array<[string[], RegExp]> = [
+    [['--device', '/dev/no-such-dev'], /error gathering device information while adding custom device "\/dev\/no-such-dev": no such file or directory/],
+    [['--device', '/etc/passwd'], /not a device node/],
+    [['--network', 'host', '--sysctl', 'net.ipv4.ip_forward=1'], /not allowed in host network mode/],
+    [['--blkio-weight', '300'], /--blkio-weight \(BlkioWeight\) is not supported by tsagent/],
+    [['--memory-reservation', '1m'], /Minimum memory reservation allowed is 6MB/],
+  ];
+  for (const [args, re] of cases) {
+    const x = await h.docker(['create', ...args, 'bb', 'true']);
+    assert.notEqual(x.code, 0, args.join(' '));
+    assert.match(x.stderr, re, args.join(' '));
+  }
+  const g = await h.docker(['run', '--rm', '--group-add', 'nosuchgroup', 'bb', 'true']);
+  assert.notEqual(g.code, 0);
+  assert.match(g.stderr, /Unable to find group nosuchgroup/);
 });

@@ -34,7 +34,7 @@ function cgroupFile(id: string, rel: string): string {
 
 test('resource limits land in the container cgroup as runc maps them', async () => {
   const r = await h.docker(['run', '-d', '--name', 'lim', '--memory', '64m', '--memory-swap', '96m', '--cpus', '0.5', '--cpu-shares', '512',
-    '--cpuset-cpus', '0', '--pids-limit', '50', '--ulimit', 'nofile=1024:2048', '--shm-size', '8m', '--oom-score-adj', '200', 'bb', 'sleep', '1000']);
+    '--cpuset-cpus', '0', '--pids-limit', '50', '--ulimit', 'nofile=1024:2048', '--shm-size', '8m', '--oom-score-adj', '200', '--memory-reservation', '32m', '--memory-swappiness', '10', 'bb', 'sleep', '1000']);
   assert.equal(r.code, 0, r.stderr);
   const c = await inspect('lim');
   const hc = c.HostConfig;
@@ -46,6 +46,8 @@ test('resource limits land in the container cgroup as runc maps them', async () 
   if (cgroupVersion() === 1) {
     assert.equal(cgroupFile(c.Id, 'memory/memory.limit_in_bytes'), String(64 << 20));
     assert.equal(cgroupFile(c.Id, 'cpu/cpu.cfs_quota_us'), '50000');
+    assert.equal(cgroupFile(c.Id, 'memory/memory.soft_limit_in_bytes'), String(32 << 20));
+    assert.equal(cgroupFile(c.Id, 'memory/memory.swappiness'), '10');
   }
   const inside = await h.docker(['exec', 'lim', 'sh', '-c', 'ulimit -n; ulimit -Hn; df -k /dev/shm | tail -1; cat /proc/1/oom_score_adj']);
   assert.equal(inside.code, 0, inside.stderr);
