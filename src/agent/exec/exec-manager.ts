@@ -13,7 +13,7 @@ import { frame } from '../logs/mux';
 import { strSlice } from '../containers/create';
 import { hostCapabilities } from '../runtime/host-caps';
 import { rlimits } from '../runtime/cgroups-limits';
-import { securityOptions } from '../containers/run-options';
+import { groupAddGids, readFileInRoot, securityOptions } from '../containers/run-options';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -86,6 +86,8 @@ export class ExecManager {
     const rec = this.engine.containers.get(s.containerId);
     const rootfs = this.engine.paths.container(rec.Id).merged;
     const user = await resolveUser(rootfs, s.config.User || rec.Config.User || '');
+    const groupAdd = (rec.HostConfig.GroupAdd as string[] | null | undefined) ?? [];
+    if (groupAdd.length) user.additionalGids = [...new Set([...user.additionalGids, ...groupAddGids(groupAdd, await readFileInRoot(rootfs, 'etc/group'))])];
     const caps = capabilities(!!(s.config.Privileged || rec.HostConfig.Privileged), rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], hostCapabilities());
     const env = containerEnv([...(rec.Config.Env ?? []), ...(s.config.Env ?? [])], rec.Config.Hostname ?? rec.Id.slice(0, 12), false);
     const spec = {

@@ -170,6 +170,9 @@ test('--device maps a host device node; --group-add; --sysctl; unsupported optio
     assert.notEqual(x.code, 0, args.join(' '));
     assert.match(x.stderr, re, args.join(' '));
   }
+  assert.equal((await h.docker(['run', '-d', '--name', 'ga', '--group-add', 'users', 'bb', 'sleep', '100'])).code, 0);
+  assert.equal((await h.docker(['exec', 'ga', 'id', '-G'])).stdout.trim(), '0 100', 'execs get the extra groups too');
+  assert.equal((await h.docker(['rm', '-f', 'ga'])).code, 0);
   const g = await h.docker(['run', '--rm', '--group-add', 'nosuchgroup', 'bb', 'true']);
   assert.notEqual(g.code, 0);
   assert.match(g.stderr, /Unable to find group nosuchgroup/);
