@@ -4,7 +4,7 @@
  * and values each limit ends up as (runc's conversion), used to verify a container's cgroup
  * and to read its usage for stats. Pure apart from the host facts passed in.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statfsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { badRequest } from '../http/api-error';
 import type { HostConfig } from '../containers/types';
@@ -14,6 +14,8 @@ export interface HostResources {
   cpus: number;
   /** Online CPU numbers, e.g. [0, 1]. */
   onlineCpus: number[];
+  /** The kernel accounts swap per cgroup (v1 memory.memsw.*, v2 memory.swap.max). */
+  swapLimit: boolean;
 }
 
 export interface OciResources {
@@ -59,6 +61,8 @@ export function validateResources(h: HostConfig, host: HostResources): HostConfi
   if (memory > 0 && swap > 0 && swap < memory) throw badRequest('Minimum memoryswap limit should be larger than memory limit, see usage');
   if (swap < -1) throw badRequest('invalid MemorySwap: use -1 for unlimited swap');
   if (memory > 0 && swap === 0) swap = memory * 2;
+  // dockerd: without swap accounting, memory is limited without swap (and says so).
+  if (memory > 0 && !host.swapLimit) swap = -1;
   if (memory > 0) { h.Memory = memory; h.MemorySwap = swap; }
   const nano = num(h, 'NanoCpus');
   const quota = num(h, 'CpuQuota');
@@ -99,7 +103,9 @@ export function formatCpuset(cpus: number[]): string {
 /** The OCI `linux.resources` limits (without devices) for a checked HostConfig. */
 export function ociResources(h: HostConfig): OciResources {
   const out: OciResources = {};
-  if (h.Memory && h.Memory > 0) out.memory = { limit: h.Memory, ...(h.MemorySwap ? { swap: h.MemorySwap } : {}) };
+  // Unlimited swap (-1) is a new cgroup's default: leaving it out also works on hosts without
+  // swap accounting, where runc would fail to write memory.memsw / memory.swap.max.
+  if (h.Memory && h.Memory > 0) out.memory = { limit: h.Memory, ...(h.MemorySwap && h.MemorySwap > 0 ? { swap: h.MemorySwap } : {}) };
   const cpu: NonNullable<OciResources['cpu']> = {};
   if (h.CpuShares) cpu.shares = h.CpuShares;
   if (h.NanoCpus) { cpu.period = 100_000; cpu.quota = Math.round((h.NanoCpus * 100_000) / 1e9); }
@@ -187,7 +193,7 @@ export function hostResources(): HostResources {
     online = parseCpuset(readFileSync('/sys/devices/system/cpu/online', 'utf8').trim());
   } catch { /* fall back to the count */ }
   const n = cpus().length || 1;
-  hostCache = { cpus: online?.length ?? n, onlineCpus: online ?? [...Array(n).keys()] };
+  hostCache = { cpus: online?.length ?? n, onlineCpus: online ?? [...Array(n).keys()], swapLimit: swapAccounting() };
   return hostCache;
 }
 
@@ -198,4 +204,17 @@ export function specResources(h: HostConfig): { memory?: number; memorySwap?: nu
     memory: r.memory?.limit, memorySwap: r.memory?.swap, cpuShares: r.cpu?.shares, cpuQuota: r.cpu?.quota,
     cpuPeriod: r.cpu?.period, cpusetCpus: r.cpu?.cpus, pidsLimit: r.pids?.limit,
   };
+}
+
+/** Whether this host's memory controller limits swap per cgroup. */
+function swapAccounting(): boolean {
+  try {
+    if (statfsSync('/sys/fs/cgroup').type === 0x63677270) {
+      // v2: the root has no memory.swap.max; any child with the memory controller does.
+      return readdirSync('/sys/fs/cgroup', { withFileTypes: true }).some((d) => d.isDirectory() && existsSync(`/sys/fs/cgroup/${d.name}/memory.swap.max`));
+    }
+    return existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes');
+  } catch {
+    return false;
+  }
 }

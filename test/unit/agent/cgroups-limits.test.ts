@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { cgroupV1Files, cgroupV2Files, ociResources, sharesToWeight, validateResources, parseCpuset, formatCpuset, rlimit } from '../../../src/agent/runtime/cgroups-limits';
 import type { HostConfig } from '../../../src/agent/containers/types';
 
-const HOST = { cpus: 4, onlineCpus: [0, 1, 2, 3] };
+const HOST = { cpus: 4, onlineCpus: [0, 1, 2, 3], swapLimit: true };
 const MiB = 1024 * 1024;
 
 test('cgroup v2 mapping: memory.max, memory.swap.max (swap alone), cpu.max, cpu.weight, cpuset, pids.max', () => {
@@ -12,7 +12,8 @@ test('cgroup v2 mapping: memory.max, memory.swap.max (swap alone), cpu.max, cpu.
     'memory.max': String(64 * MiB), 'memory.swap.max': String(32 * MiB), 'cpu.max': '150000 100000', 'cpu.weight': '20',
     'cpuset.cpus': '0-1', 'pids.max': '100',
   });
-  assert.deepEqual(cgroupV2Files(ociResources({ Memory: 64 * MiB, MemorySwap: -1 })), { 'memory.max': String(64 * MiB), 'memory.swap.max': 'max' });
+  assert.deepEqual(cgroupV2Files({ memory: { limit: 64 * MiB, swap: -1 } }), { 'memory.max': String(64 * MiB), 'memory.swap.max': 'max' });
+  assert.deepEqual(ociResources({ Memory: 64 * MiB, MemorySwap: -1 }), { memory: { limit: 64 * MiB } }, 'unlimited swap is the default: not written');
   assert.deepEqual(cgroupV2Files(ociResources(validateResources({ Memory: 64 * MiB }, HOST))), { 'memory.max': String(64 * MiB), 'memory.swap.max': String(64 * MiB) }, 'default swap = memory');
   assert.deepEqual(cgroupV2Files(ociResources({ CpuQuota: 20000, CpuPeriod: 50000 })), { 'cpu.max': '20000 50000' });
   assert.deepEqual(cgroupV2Files(ociResources({ CpuPeriod: 50000 })), { 'cpu.max': 'max 50000' });
@@ -24,6 +25,12 @@ test('cpu shares to weight follows runc (2..262144 -> 1..10000; 1024 -> 39)', ()
   assert.equal(sharesToWeight(1024), 39);
   assert.equal(sharesToWeight(262144), 10000);
   assert.equal(sharesToWeight(0), 0);
+});
+
+test('without swap accounting memory is limited without swap (MemorySwap -1), as dockerd does', () => {
+  const hc = validateResources({ Memory: 64 * MiB }, { ...HOST, swapLimit: false });
+  assert.equal(hc.MemorySwap, -1);
+  assert.deepEqual(cgroupV1Files(ociResources(hc)), { 'memory/memory.limit_in_bytes': String(64 * MiB) });
 });
 
 test('cgroup v1 mapping: limit_in_bytes, memsw, cfs quota/period, shares, cpuset, pids', () => {
