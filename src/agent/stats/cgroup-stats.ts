@@ -135,8 +135,11 @@ export async function sample(version: 1 | 2, cgPath: string, pid: number, now: s
     };
     const pmax = (await c('pids', 'pids.max'))?.trim();
     s.pids_stats = { current: n(await c('pids', 'pids.current')) ?? 0, ...(pmax && pmax !== 'max' ? { limit: Number(pmax) } : {}) };
+    // runc's order: CFQ counters, then BFQ, then the throttle layer's.
     let bytes = parseBlkioV1((await c('blkio', 'blkio.io_service_bytes_recursive')) ?? '');
     let ios = parseBlkioV1((await c('blkio', 'blkio.io_serviced_recursive')) ?? '');
+    if (!bytes.length) bytes = parseBlkioV1((await c('blkio', 'blkio.bfq.io_service_bytes_recursive')) ?? '');
+    if (!ios.length) ios = parseBlkioV1((await c('blkio', 'blkio.bfq.io_serviced_recursive')) ?? '');
     if (!bytes.length) bytes = parseBlkioV1((await c('blkio', 'blkio.throttle.io_service_bytes_recursive')) ?? (await c('blkio', 'blkio.throttle.io_service_bytes')) ?? '');
     if (!ios.length) ios = parseBlkioV1((await c('blkio', 'blkio.throttle.io_serviced_recursive')) ?? (await c('blkio', 'blkio.throttle.io_serviced')) ?? '');
     s.blkio_stats.io_service_bytes_recursive = bytes;

@@ -39,7 +39,7 @@ function apiGet(path: string, maxMs = 5000): Promise<{ status: number; body: str
 
 test('docker stats --no-stream shows CPU %, memory usage / limit, net and block I/O, PIDs', async (t) => {
   const r = await h.docker(['run', '-d', '--name', 'busy', '-m', '128m', '--pids-limit', '50', '--cap-add', 'NET_ADMIN', 'bb', 'sh', '-c',
-    'head -c 30000000 /dev/zero > /tmp/blob; sleep 200 & sleep 200 & while true; do :; done']);
+    'dd if=/dev/zero of=/blob bs=1M count=8 oflag=direct 2>/dev/null; sleep 200 & sleep 200 & while true; do :; done']);
   assert.equal(r.code, 0, r.stderr);
   await new Promise((res) => setTimeout(res, 1000));
   const s = await h.docker(['stats', '--no-stream', '--format', '{{.Name}}|{{.CPUPerc}}|{{.MemUsage}}|{{.MemPerc}}|{{.NetIO}}|{{.BlockIO}}|{{.PIDs}}', 'busy'], { timeoutMs: 20_000 });
@@ -52,6 +52,9 @@ test('docker stats --no-stream shows CPU %, memory usage / limit, net and block 
   assert.match(mem, /^[\d.]+(KiB|MiB) \/ 128MiB$/);
   assert.ok(Number(memPerc.replace('%', '')) < 100 && Number(memPerc.replace('%', '')) > 0, memPerc);
   assert.equal(net, '0B / 0B', 'only lo in this network namespace');
+  // The block I/O counters come from the blkio controller; on this test VM's virtio disk the
+  // kernel charges nothing to any cgroup (the host's own blkio.throttle counters stay 0 for
+  // O_DIRECT writes too), so only the format is checked here; the parsers are unit-tested.
   assert.match(block, /^[\d.]+[kMG]?B \/ [\d.]+[kMG]?B$/);
   assert.equal(pids, '3', 'sh and two sleeps');
   assert.equal((await h.docker(['rm', '-f', 'busy'])).code, 0);
