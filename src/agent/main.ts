@@ -10,6 +10,7 @@ import { Lifecycle, reconcile } from './containers/lifecycle';
 import { ExecManager } from './exec/exec-manager';
 import { HealthMonitor } from './health/health-monitor';
 import { statsRoutes } from './stats/stats-routes';
+import { updateRoutes } from './runtime/cgroups-update';
 import { ExitWatcher } from './runtime/exit-watcher';
 import { systemRoutes, AGENT_VERSION } from './api/system-routes';
 import { imageRoutes } from './api/image-routes';
@@ -54,6 +55,7 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   streamRoutes(router, engine);
   execRoutes(router, execs);
   statsRoutes(router, engine);
+  updateRoutes(router, engine);
   const servers: Server[] = await listen(config.hosts, config.tls, { router, log });
   log.info('tsagent listening', { version: AGENT_VERSION, hosts: config.hosts.map((h) => `${h.proto}://${h.address}`).join(','), runtime: engine.runtime.bin, dataRoot: config.dataRoot });
   const shutdown = (sig: string) => {

@@ -105,3 +105,25 @@ test('bad limits are refused with dockerd\'s messages and create nothing', async
   assert.equal((await h.docker(['ps', '-aq'])).stdout.trim(), '');
   assert.ok(existsSync(h.dataRoot));
 });
+
+test('docker update changes the limits of a running container (and of a stopped one)', async () => {
+  assert.equal((await h.docker(['run', '-d', '--name', 'upd', '-m', '64m', '--memory-swap', '128m', 'bb', 'sleep', '1000'])).code, 0);
+  const u = await h.docker(['update', '--memory', '96m', '--cpus', '0.5', '--pids-limit', '40', '--cpu-shares', '256', '--restart', 'on-failure:3', 'upd']);
+  assert.equal(u.code, 0, u.stderr);
+  assert.equal(u.stdout.trim(), 'upd');
+  const c = await inspect('upd');
+  assert.deepEqual([c.HostConfig.Memory, c.HostConfig.MemorySwap, c.HostConfig.NanoCpus, c.HostConfig.PidsLimit, c.HostConfig.CpuShares, c.HostConfig.RestartPolicy.Name, c.HostConfig.RestartPolicy.MaximumRetryCount],
+    [96 << 20, 128 << 20, 5e8, 40, 256, 'on-failure', 3]);
+  const expected = cgroupVersion() === 2 ? cgroupV2Files(ociResources(c.HostConfig)) : cgroupV1Files(ociResources(c.HostConfig));
+  for (const [file, value] of Object.entries(expected)) assert.equal(cgroupFile(c.Id, file), value, file);
+  const tooBig = await h.docker(['update', '--memory', '200m', 'upd']);
+  assert.notEqual(tooBig.code, 0);
+  assert.match(tooBig.stderr, /Memory limit should be smaller than already set memoryswap limit/);
+  assert.equal((await inspect('upd')).HostConfig.Memory, 96 << 20, 'unchanged after a refused update');
+  assert.equal((await h.docker(['stop', '-t', '0', 'upd'])).code, 0);
+  assert.equal((await h.docker(['update', '--memory', '100m', '--memory-swap', '300m', 'upd'])).code, 0);
+  assert.equal((await h.docker(['start', 'upd'])).code, 0);
+  const again = await inspect('upd');
+  if (cgroupVersion() === 1) assert.equal(cgroupFile(again.Id, 'memory/memory.limit_in_bytes'), String(100 << 20));
+  assert.equal((await h.docker(['rm', '-f', 'upd'])).code, 0);
+});

@@ -61,3 +61,14 @@ test('dockerd checks: minimum memory, swap below memory, CPU ranges, conflicting
   assert.deepEqual(parseCpuset('0-2,5'), [0, 1, 2, 5]);
   assert.equal(formatCpuset([0, 1, 2, 5, 7, 8]), '0-2,5,7-8');
 });
+
+test('docker update: zero fields stay, --cpus replaces quota/period, restart policy checks', async () => {
+  const { applyUpdate } = await import('../../../src/agent/runtime/cgroups-update');
+  const cur = { Memory: 64 * MiB, MemorySwap: 128 * MiB, CpuQuota: 20000, CpuPeriod: 50000, PidsLimit: 10, RestartPolicy: { Name: 'no', MaximumRetryCount: 0 } };
+  const next = applyUpdate(cur, { Memory: 0, MemorySwap: 0, NanoCpus: 1e9, PidsLimit: 0, CpusetCpus: '' });
+  assert.deepEqual([next.Memory, next.MemorySwap, next.CpuQuota, next.CpuPeriod, next.NanoCpus, next.PidsLimit], [64 * MiB, 128 * MiB, 0, 0, 1e9, 10]);
+  assert.throws(() => applyUpdate(cur, { Memory: 256 * MiB }), /update the memoryswap at the same time/);
+  assert.throws(() => applyUpdate({ ...cur, AutoRemove: true }, { RestartPolicy: { Name: 'always' } }), /AutoRemove/);
+  assert.throws(() => applyUpdate(cur, { BlkioWeight: 300 }), /--blkio-weight/);
+  assert.equal(applyUpdate(cur, { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: 2 } }).RestartPolicy!.MaximumRetryCount, 2);
+});
