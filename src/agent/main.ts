@@ -8,6 +8,9 @@ import { Router } from './http/router';
 import { listen } from './http/server';
 import { Lifecycle, reconcile } from './containers/lifecycle';
 import { ExecManager } from './exec/exec-manager';
+import { HealthMonitor } from './health/health-monitor';
+import { statsRoutes } from './stats/stats-routes';
+import { updateRoutes } from './runtime/cgroups-update';
 import { ExitWatcher } from './runtime/exit-watcher';
 import { systemRoutes, AGENT_VERSION } from './api/system-routes';
 import { imageRoutes } from './api/image-routes';
@@ -41,7 +44,9 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   const lc = new Lifecycle(engine);
   const execs = new ExecManager(engine);
   await engine.network.init();
+  const health = new HealthMonitor(engine, execs);
   await reconcile(engine, lc);
+  health.resume();
   const watcher = new ExitWatcher(engine.paths.exits, (id) => void lc.onExit(id));
   watcher.start(() => void lc.poll());
   const router = new Router();
@@ -56,11 +61,14 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   streamRoutes(router, engine);
   execRoutes(router, execs);
   networkRoutes(router, engine);
+  statsRoutes(router, engine);
+  updateRoutes(router, engine);
   const servers: Server[] = await listen(config.hosts, config.tls, { router, log });
   log.info('tsagent listening', { version: AGENT_VERSION, hosts: config.hosts.map((h) => `${h.proto}://${h.address}`).join(','), runtime: engine.runtime.bin, dataRoot: config.dataRoot });
   const shutdown = (sig: string) => {
     log.info('shutting down; containers keep running', { signal: sig });
     watcher.stop();
+    health.stopAll();
     for (const s of servers) { s.close(); (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.(); }
     void fsp.rm(config.pidfile, { force: true }).finally(() => process.exit(0));
   };

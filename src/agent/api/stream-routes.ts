@@ -157,6 +157,7 @@ function events(ctx: RequestContext, engine: Engine): void {
   };
   const handlers: Array<[string, (id: string, code?: unknown, gone?: ContainerRecord) => void]> = [
     ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
+    ['health_status', (id, status) => send(`health_status: ${String(status)}`)(id)],
   ];
   const types = parseFilters(ctx.query.get('filters')).get('type');
   const volume = (action: string, name: string, attrs: Record<string, string>) => {

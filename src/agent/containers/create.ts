@@ -5,6 +5,9 @@ import { badRequest } from '../http/api-error';
 import { nowRfc3339 } from '../util/time';
 import { initialState, type ContainerRecord, type HostConfig } from './types';
 import { VALID_POLICIES } from './restart-policy';
+import { hostResources, validateResources } from '../runtime/cgroups-limits';
+import { findInitBinary, securityOptions, validateRunOptions } from './run-options';
+import { mergeHealthcheck, validateHealthcheck } from '../health/healthcheck';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
 export interface CreateBody extends RunConfig {
@@ -36,7 +39,8 @@ export function mergeRunConfig(user: RunConfig, image: RunConfig): RunConfig {
   if (!out.WorkingDir) out.WorkingDir = image.WorkingDir ?? '';
   out.Volumes = { ...(image.Volumes ?? {}), ...(user.Volumes ?? {}) };
   if (!out.StopSignal && image.StopSignal) out.StopSignal = image.StopSignal;
-  if (!out.Healthcheck && image.Healthcheck) out.Healthcheck = image.Healthcheck;
+  const health = mergeHealthcheck(user.Healthcheck, image.Healthcheck);
+  if (health) out.Healthcheck = health;
   out.OnBuild = image.OnBuild ?? null;
   return out;
 }
@@ -56,6 +60,10 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   }
   if (h.ShmSize === undefined || h.ShmSize === 0) h.ShmSize = 64 * 1024 * 1024;
   if (h.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
+  validateResources(h, hostResources());
+  securityOptions(h);
+  validateRunOptions(h);
+  if (h.Init && !findInitBinary()) throw badRequest('--init needs a static tini on the host (Debian package tini: /usr/bin/tini-static)');
   h.RestartPolicy = h.RestartPolicy ?? { Name: 'no', MaximumRetryCount: 0 };
   h.LogConfig = h.LogConfig ?? { Type: 'k8s-file', Config: {} };
   return h;
@@ -82,6 +90,9 @@ export function normalizeBody(body: CreateBody): CreateBody {
 export function buildRecord(id: string, name: string, body: CreateBody, image: ImageRecord, layers: string[]): ContainerRecord {
   const { HostConfig: hc, NetworkingConfig: _nc, ...user } = normalizeBody(body);
   void _nc;
+  validateHealthcheck(user.Healthcheck);
+  // `--entrypoint ""` arrives as [""]: it resets the image entrypoint (empty, not absent).
+  if (user.Entrypoint?.length === 1 && user.Entrypoint[0] === '') user.Entrypoint = [];
   const config = mergeRunConfig(user, image.config.config ?? {});
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw badRequest('no command specified');

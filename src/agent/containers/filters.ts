@@ -66,6 +66,10 @@ export function containerMatches(rec: ContainerRecord, f: Filters, imageMatches:
       case 'exited': ok = !rec.State.Running && rec.State.Status === 'exited' && vals.some((v) => Number(v) === rec.State.ExitCode); break;
       case 'ancestor': ok = vals.some(imageMatches); break;
       case 'volume': ok = vals.some((v) => (rec.MountPoints ?? []).some((m) => m.Name === v || m.Destination === v || (m.Type === 'bind' && m.Source === v))); break;
+      case 'health':
+        for (const v of vals) if (!['starting', 'healthy', 'unhealthy', 'none'].includes(v)) throw badRequest(`Unrecognised filter value for health: ${v}`);
+        ok = vals.includes(rec.State.Health?.Status ?? 'none');
+        break;
       case 'is-task': ok = vals.includes('false'); break;
       case 'network': ok = vals.some((v) => Object.entries(rec.Net?.networks ?? {}).some(([name, e]) => name === v || e.NetworkID === v || (v.length >= 12 && e.NetworkID.startsWith(v)))); break;
       default: ok = true;

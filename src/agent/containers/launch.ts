@@ -15,6 +15,8 @@ import { hostCapabilities } from '../runtime/host-caps';
 import { applyConsoleSize } from '../tty/console-size';
 import { releaseMounts, setupMounts } from '../volumes/container-mounts';
 import { setUpSandbox, tearDownSandbox, type NetSetup } from '../network/sandbox';
+import { rlimits, specResources } from '../runtime/cgroups-limits';
+import { extendSpec, findInitBinary, groupAddGids, hostDevices, initWrap, readFileInRoot, securityOptions } from './run-options';
 
 /** Mounts the container's overlay rootfs (image layers below, its own upper folder on top). */
 export async function mountRootfs(engine: Engine, rec: ContainerRecord): Promise<string> {
@@ -48,20 +50,20 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string,
   });
   const user = await resolveUser(rootfs, rec.Config.User ?? '');
   await ensureCwd(rootfs, rec.Config.WorkingDir ?? '');
+  const init = hc.Init ? initWrap([rec.Path, ...rec.Args], findInitBinary() ?? '/usr/bin/tini-static') : undefined;
   const spec = generateSpec({
-    id: rec.Id, hostname: host, rootfs, args: [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
+    id: rec.Id, hostname: host, rootfs, args: init ? init.args : [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
     cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
     cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge', netnsPath: net.sandboxKey,
     privileged: !!hc.Privileged, availableCaps: hostCapabilities(), capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
-    mounts: await setupMounts(engine, rec, rootfs),
-    resources: {
-      memory: hc.Memory, memorySwap: hc.MemorySwap, cpuShares: hc.CpuShares,
-      cpuQuota: hc.CpuQuota || (hc.NanoCpus ? Math.round((hc.NanoCpus * 100000) / 1e9) : undefined),
-      cpuPeriod: hc.CpuPeriod || (hc.NanoCpus ? 100000 : undefined), cpusetCpus: hc.CpusetCpus, pidsLimit: hc.PidsLimit ?? undefined,
-    },
+    mounts: [...(await setupMounts(engine, rec, rootfs)), ...(init ? [init.mount] : [])],
+    resources: specResources(hc), rlimits: rlimits(hc), noNewPrivileges: securityOptions(hc).noNewPrivileges,
+    devices: hc.Privileged ? hostDevices() : undefined,
     shmSize: hc.ShmSize ?? 64 * 1024 * 1024, oomScoreAdj: hc.OomScoreAdj ?? 0,
   });
   applyConsoleSize(spec, rec);
+  const groupAdd = hc.GroupAdd as string[] | null | undefined;
+  extendSpec(spec, hc, groupAdd?.length ? groupAddGids(groupAdd, await readFileInRoot(rootfs, 'etc/group')) : []);
   await atomicWriteJson(join(p.bundle, 'config.json'), spec, 0o600);
 }
 

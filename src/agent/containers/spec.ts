@@ -44,6 +44,12 @@ export interface SpecInput {
   resources: { memory?: number; memorySwap?: number; cpuShares?: number; cpuQuota?: number; cpuPeriod?: number; cpusetCpus?: string; pidsLimit?: number };
   shmSize: number;
   oomScoreAdj: number;
+  /** process.rlimits (--ulimit). */
+  rlimits?: Array<{ type: string; hard: number; soft: number }>;
+  /** --security-opt no-new-privileges. */
+  noNewPrivileges?: boolean;
+  /** Device nodes to create (privileged containers get the host's). */
+  devices?: Array<Record<string, unknown>>;
 }
 
 /** Docker's default capability set. */
@@ -169,14 +175,16 @@ export function generateSpec(input: SpecInput): Record<string, unknown> {
       env: containerEnv(input.env, input.hostname, input.tty),
       cwd: input.cwd || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: false,
+      noNewPrivileges: !!input.noNewPrivileges,
       oomScoreAdj: input.oomScoreAdj,
+      ...(input.rlimits?.length ? { rlimits: input.rlimits } : {}),
     },
     root: { path: input.rootfs, readonly: input.readonlyRootfs },
     hostname: input.hostname,
     mounts: [...standardMounts(input), ...input.mounts],
     linux: {
       resources: resources(input),
+      ...(input.devices?.length ? { devices: input.devices } : {}),
       cgroupsPath: input.cgroupsPath,
       namespaces,
       maskedPaths: input.privileged ? [] : MASKED_PATHS,

@@ -1,6 +1,7 @@
 import type { RunConfig } from '../images/image-config';
 import type { MountPoint } from '../volumes/mount-spec';
 import type { ContainerNet } from '../network/types';
+import type { HealthState } from '../health/healthcheck';
 
 /** The subset of dockerd's HostConfig tsagent acts on; everything else is kept and echoed back. */
 export interface HostConfig {
@@ -45,6 +46,8 @@ export interface ContainerState {
   Error: string;
   StartedAt: string;
   FinishedAt: string;
+  /** Present while the container has a healthcheck (health/health-monitor.ts). */
+  Health?: HealthState;
 }
 
 /** What tsagent persists per container (`<data-root>/containers/<id>/container.json`). */

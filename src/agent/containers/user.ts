@@ -38,9 +38,12 @@ export function resolveUserFrom(spec: string, passwd: PasswdEntry[], groups: Gro
       gid = ge.gid;
     }
   }
-  const additionalGids = entry
+  // As dockerd: the primary group first, then (only when no group was given) the user's
+  // memberships, so `id` shows groups=<gid>,... like Docker does.
+  const member = entry && (g === undefined || g === '')
     ? groups.filter((x) => x.members.includes(entry.name) && x.gid !== gid).map((x) => x.gid)
     : [];
+  const additionalGids = [gid, ...member];
   return { uid, gid, additionalGids };
 }
 

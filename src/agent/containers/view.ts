@@ -4,13 +4,14 @@ import { humanDuration, ZERO_TIME } from '../util/time';
 import { etcPaths } from './etc-files';
 import { mountsView } from '../volumes/container-mounts';
 import { endpointsView, listPortsView, networkSettingsView } from '../network/view';
+import { healthSuffix } from '../health/healthcheck';
 
 /** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as `docker ps` shows. */
 export function statusText(rec: ContainerRecord, now = Date.now()): string {
   const s = rec.State;
   if (s.Status === 'removing') return 'Removal In Progress';
   if (s.Restarting) return `Restarting (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;
-  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : ''}`;
+  if (s.Running) return `Up ${humanDuration(now - Date.parse(s.StartedAt))}${s.Paused ? ' (Paused)' : healthSuffix(s.Health)}`;
   if (s.Status === 'dead') return 'Dead';
   if (s.FinishedAt === ZERO_TIME || s.StartedAt === ZERO_TIME) return 'Created';
   return `Exited (${s.ExitCode}) ${humanDuration(now - Date.parse(s.FinishedAt))} ago`;

@@ -21,6 +21,8 @@ function consoleSize(v: [number, number] | null | undefined): { height: number; 
   const [height, width] = v.map(Number);
   return Number.isInteger(height) && Number.isInteger(width) && height > 0 && width > 0 && height <= 1000 && width <= 1000 ? { height, width } : undefined;
 }
+import { rlimits } from '../runtime/cgroups-limits';
+import { groupAddGids, readFileInRoot, securityOptions } from '../containers/run-options';
 
 export interface ExecConfig {
   AttachStdin?: boolean;
@@ -99,6 +101,8 @@ export class ExecManager {
     const rec = this.engine.containers.get(s.containerId);
     const rootfs = this.engine.paths.container(rec.Id).merged;
     const user = await resolveUser(rootfs, s.config.User || rec.Config.User || '');
+    const groupAdd = (rec.HostConfig.GroupAdd as string[] | null | undefined) ?? [];
+    if (groupAdd.length) user.additionalGids = [...new Set([...user.additionalGids, ...groupAddGids(groupAdd, await readFileInRoot(rootfs, 'etc/group'))])];
     const caps = capabilities(!!(s.config.Privileged || rec.HostConfig.Privileged), rec.HostConfig.CapAdd ?? [], rec.HostConfig.CapDrop ?? [], hostCapabilities());
     const env = containerEnv([...(rec.Config.Env ?? []), ...(s.config.Env ?? [])], rec.Config.Hostname ?? rec.Id.slice(0, 12), false);
     const size = s.size ?? consoleSize(s.config.ConsoleSize);
@@ -110,8 +114,9 @@ export class ExecManager {
       env,
       cwd: s.config.WorkingDir || rec.Config.WorkingDir || '/',
       capabilities: { bounding: caps, effective: caps, permitted: caps },
-      noNewPrivileges: false,
+      noNewPrivileges: securityOptions(rec.HostConfig).noNewPrivileges,
       oomScoreAdj: rec.HostConfig.OomScoreAdj ?? 0,
+      rlimits: rlimits(rec.HostConfig),
     };
     const file = join(this.engine.paths.execSpecs, `${s.id}.json`);
     await atomicWriteJson(file, spec);

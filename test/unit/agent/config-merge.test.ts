@@ -62,10 +62,10 @@ test('container records: argv, hostname, defaults, validation', () => {
 test('users resolve against passwd and group like dockerd', () => {
   const passwd = parsePasswd('root:x:0:0:root:/root:/bin/sh\nwww:x:33:33::/var/www:/bin/false\n');
   const groups = parseGroup('root:x:0:\nwww:x:33:\nstaff:x:50:www,bob\n');
-  assert.deepEqual(resolveUserFrom('www', passwd, groups), { uid: 33, gid: 33, additionalGids: [50] });
-  assert.deepEqual(resolveUserFrom('1234', passwd, groups), { uid: 1234, gid: 0, additionalGids: [] });
-  assert.deepEqual(resolveUserFrom('www:staff', passwd, groups), { uid: 33, gid: 50, additionalGids: [] });
-  assert.deepEqual(resolveUserFrom('33:7', passwd, groups), { uid: 33, gid: 7, additionalGids: [50] });
+  assert.deepEqual(resolveUserFrom('www', passwd, groups), { uid: 33, gid: 33, additionalGids: [33, 50] });
+  assert.deepEqual(resolveUserFrom('1234', passwd, groups), { uid: 1234, gid: 0, additionalGids: [0] });
+  assert.deepEqual(resolveUserFrom('www:staff', passwd, groups), { uid: 33, gid: 50, additionalGids: [50] });
+  assert.deepEqual(resolveUserFrom('33:7', passwd, groups), { uid: 33, gid: 7, additionalGids: [7] });
   assert.throws(() => resolveUserFrom('ghost', passwd, groups), /unable to find user ghost/);
   assert.throws(() => resolveUserFrom('www:ghosts', passwd, groups), /unable to find group ghosts/);
 });
