@@ -111,7 +111,9 @@ export class DnsServer {
     }
     const local = this.resolveLocal(q.name, source);
     // Known names answer every type; only A has data (no IPv6 yet), so AAAA gets an empty answer.
-    if (local) return buildResponse(q, RCODE_OK, q.type === TYPE_A ? local : []);
+    // Several containers behind one name (compose replicas): shuffled per answer, as dockerd does,
+    // so clients that take the first address spread over them.
+    if (local) return buildResponse(q, RCODE_OK, q.type === TYPE_A ? shuffled(local) : []);
     return (await this.forward(msg)) ?? buildResponse(q, RCODE_SERVFAIL);
   }
 
@@ -143,4 +145,14 @@ export class DnsServer {
     }
     return undefined;
   }
+}
+
+/** A copy of `xs` in random order (Fisher-Yates). */
+export function shuffled<T>(xs: readonly T[]): T[] {
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

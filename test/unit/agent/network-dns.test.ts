@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as dgram from 'node:dgram';
 import { buildQuery, parseQuery, buildResponse, parseResponse, encodeName, DnsFormatError, TYPE_A, TYPE_AAAA, RCODE_OK, RCODE_SERVFAIL } from '../../../src/agent/network/dns-codec';
-import { DnsServer, hostResolvers } from '../../../src/agent/network/dns-server';
+import { DnsServer, hostResolvers, shuffled } from '../../../src/agent/network/dns-server';
 import { createLogger } from '../../../src/agent/util/log';
 
 test('a query round-trips through the codec', () => {
@@ -84,4 +84,16 @@ test('the server answers local names (also with a search domain) and relays the 
   assert.equal(parseResponse((await dead.answer(buildQuery(5, 'example.org'), '127.0.0.1'))!).rcode, RCODE_SERVFAIL, 'upstream gone: SERVFAIL');
   assert.ok(Date.now() - t0 < 2500);
   assert.equal(await dead.answer(Buffer.from('junk'), '127.0.0.1'), undefined, 'garbage gets no answer');
+});
+
+test('answers for a name shared by several containers come in varying order (replicas share the load)', () => {
+  const ips = ['172.18.0.2', '172.18.0.3', '172.18.0.4'];
+  const firsts = new Set<string>();
+  for (let i = 0; i < 200; i++) {
+    const s = shuffled(ips);
+    assert.deepEqual([...s].sort(), ips, 'same addresses, none lost or repeated');
+    firsts.add(s[0]);
+  }
+  assert.equal(firsts.size, 3, 'each address comes first sometimes');
+  assert.deepEqual(ips, ['172.18.0.2', '172.18.0.3', '172.18.0.4'], 'the input is not changed');
 });
