@@ -112,6 +112,7 @@ export async function createNetns(file: string): Promise<void> {
 
 /** Unmounts and removes a namespace file (its interfaces go with it). Resolves if already gone. */
 export async function deleteNetns(file: string): Promise<void> {
+  if (!(await fsp.access(file).then(() => true, () => false))) return;
   await run('umount', ['-l', file]);
   await fsp.rm(file, { force: true });
 }

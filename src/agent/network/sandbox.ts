@@ -169,7 +169,13 @@ function clearRuntime(ep: EndpointSettings): void {
 /** Undoes setUpSandbox: port rules, interfaces, namespace, addresses. Safe to call twice. */
 export async function tearDownSandbox(mgr: NetworkManager, rec: ContainerRecord): Promise<void> {
   const net = rec.Net as NetWithIfaces | undefined;
-  await removeContainerRules(rec.Id);
+  // Port rules exist only for containers that asked for published ports (also after a start
+  // that failed half-way, before net.ports was recorded): skip the iptables calls otherwise.
+  const asked = () => {
+    try { return portRequests(rec.HostConfig.PortBindings as PortMap | undefined, !!rec.HostConfig.PublishAllPorts, rec.Config.ExposedPorts ?? undefined).length > 0; } catch { return true; }
+  };
+  const mayHaveRules = !!net?.ports || asked();
+  if (mayHaveRules) await removeContainerRules(rec.Id);
   for (const iface of Object.values(net?.ifaces ?? {})) if (await linkExists(iface.host)) await ipBatch([`link del ${iface.host}`]).catch(() => undefined);
   await deleteNetns(mgr.sandboxPath(rec.Id));
   for (const n of mgr.store.all()) if (Object.values(n.Allocations).includes(rec.Id)) await releaseAddress(mgr, n, rec.Id);
