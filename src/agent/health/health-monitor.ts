@@ -11,6 +11,7 @@ import type { ExecManager } from '../exec/exec-manager';
 import type { ContainerRecord } from '../containers/types';
 import { nowRfc3339 } from '../util/time';
 import { applyResult, initialHealth, probeOf, MAX_OUTPUT, type HealthConfig, type HealthLogEntry, type HealthState, type Probe } from './healthcheck';
+import { FrameDecoder } from '../logs/mux';
 
 interface Watch { timer?: NodeJS.Timeout; run: number; stopped: boolean }
 
@@ -109,13 +110,15 @@ export class HealthMonitor {
     const start = nowRfc3339();
     let execId: string;
     try {
-      execId = this.execs.create(rec.Id, { Cmd: probe.argv, AttachStdout: true, AttachStderr: true, Tty: true });
+      // No Tty: a pty would turn the output's \n into \r\n; stdout and stderr frames are joined below.
+      execId = this.execs.create(rec.Id, { Cmd: probe.argv, AttachStdout: true, AttachStderr: true, Tty: false });
     } catch (e) {
       return { Start: start, End: nowRfc3339(), ExitCode: -1, Output: e instanceof Error ? e.message : String(e) };
     }
     const io = new PassThrough();
     let out = '';
-    io.on('data', (d: Buffer) => { if (out.length < MAX_OUTPUT) out += d.toString(); });
+    const frames = new FrameDecoder();
+    io.on('data', (d: Buffer) => { for (const f of frames.push(d)) if (out.length < MAX_OUTPUT) out += f.payload.toString(); });
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<'timeout'>((res) => { timer = setTimeout(() => res('timeout'), probe.timeoutMs); });
     try {
