@@ -132,8 +132,14 @@ test('docker-compose 1.29: a two-service project with a published port, service-
     const lookup = await compose(['exec', '-T', 'web', 'nslookup', 'api']);
     assert.equal(lookup.code, 0, lookup.stderr);
     assert.deepEqual([...lookup.stdout.matchAll(/^Address: (\S+)$/gm)].map((m) => m[1]).sort(), replicaIps);
+    // logs -f follows every service and ends when they stop.
+    const follow = run('docker-compose', ['-p', 'shop', '-f', join(project, 'docker-compose.yml'), 'logs', '-f', '--no-color'], { env: composeEnv(), timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1000));
     const rstop = await compose(['stop']);
     assert.equal(rstop.code, 0, rstop.stderr);
+    const followed = await follow;
+    assert.equal(followed.code, 0, `logs -f ends when the services stop: ${followed.stderr}`);
+    for (const svc of ['api_1 +\\| api up', 'api_2 +\\| api up', 'web_1 +\\| web up']) assert.match(followed.stdout, new RegExp(svc));
     assert.deepEqual(await names(), ['shop_api_1 exited', 'shop_api_2 exited', 'shop_web_1 exited']);
     const rstart = await compose(['start']);
     assert.equal(rstart.code, 0, rstart.stderr);
