@@ -41,7 +41,7 @@ test('a non-root user without sudo installed gets a clear PROVISION_FAILED', asy
   assert.equal(await deploy.isRoot(), false);
   assert.equal((await deploy.run('id -un')).stdout, 'deploy\n', 'commands without sudo run as the user');
   await assert.rejects(deploy.exec('id -u', { sudo: true }), (e) => {
-    assert.ok(isTsmError(e, 'PROVISION_FAILED'));
+    assert.ok(isTsmError(e, 'PROVISION_FAILED'), String(e && (e as Error).stack));
     assert.match(e.message, /user "deploy" on deploy@127\.0\.0\.1:\d+ is not root .*sudo is not installed/);
     assert.match(e.suggestion!, /connect as root, or install sudo/);
     return true;
@@ -77,7 +77,7 @@ test('a user whose sudo wants a password fails clearly, suggesting NOPASSWD', as
   const nosudo = await connect('nosudo');
   t.after(() => nosudo.close());
   await assert.rejects(nosudo.run('true', { sudo: true }), (e) => {
-    assert.ok(isTsmError(e, 'PROVISION_FAILED'));
+    assert.ok(isTsmError(e, 'PROVISION_FAILED'), String(e && (e as Error).stack));
     assert.match(e.message, /user "nosudo" .* cannot run commands as root: sudo -n failed: .*password is required/);
     assert.match(e.suggestion!, /nosudo ALL=\(ALL\) NOPASSWD:ALL/);
     return true;
