@@ -142,6 +142,9 @@ test('system: ping, version, info', async () => {
   assert.equal(info.Images, 1, 'the imported busybox');
   assert.equal(info.Containers, 0);
   assert.ok(Array.isArray(info.Warnings));
+  assert.ok(!info.Warnings.some((w: string) => /bridge/.test(w)), `no bridge warning with a working bridge: ${info.Warnings}`);
+  assert.deepEqual(info.Plugins.Network, ['bridge', 'host', 'null']);
+  assert.deepEqual(info.Plugins.Volume, ['local']);
   const c = await docker.createContainer({ Image: 'bb', Cmd: ['true'], name: NAME('count') });
   const info2 = await docker.info();
   assert.equal(info2.Containers, info.Containers + 1, 'Info.Containers counts a created container');
@@ -174,7 +177,14 @@ test('images: list, inspect, history, tag, remove', async () => {
   assert.equal(img.RootFS.Type, 'layers');
   assert.ok(Array.isArray(img.RootFS.Layers) && img.RootFS.Layers!.length === 1, 'import makes one layer');
   assert.match(img.RootFS.Layers![0], /^sha256:[0-9a-f]{64}$/);
-  assert.ok('ContainerConfig' in img, 'ContainerConfig is present (null or an object)');
+  assert.ok(!Object.hasOwn(img, 'ContainerConfig'), 'API >= 1.45 has no ContainerConfig');
+  assert.ok(!Object.hasOwn(img, 'VirtualSize') && !Object.hasOwn(bb, 'VirtualSize'), 'API >= 1.44 has no VirtualSize');
+  // Older clients (docker-compose 1.29 speaks 1.25-1.41) still get both.
+  const old = JSON.parse((await raw('GET', '/v1.41/images/bb/json')).body);
+  assert.equal(typeof old.ContainerConfig, 'object');
+  assert.ok(old.ContainerConfig !== null);
+  assert.equal(old.ContainerConfig.Tty, false);
+  assert.equal(old.VirtualSize, img.Size);
 
   const hist = await docker.getImage('bb').history() as Array<{ Id: string; Created: number; CreatedBy: string; Tags: string[] | null; Size: number; Comment: string }>;
   assert.ok(Array.isArray(hist) && hist.length >= 1);
@@ -623,6 +633,10 @@ test('events: since/until give create/start/die/destroy with Type/Action/Actor a
   await c.start();
   await c.wait();
   await c.remove();
+  const o = await docker.createContainer({ name: NAME('other'), Image: 'bb', Cmd: ['true'], Labels: { ev: 'no' } });
+  await o.start();
+  await o.wait();
+  await o.remove();
   await new Promise((r) => setTimeout(r, 1100));
   const until = Math.floor(Date.now() / 1000);
   const stream = await docker.getEvents({ since, until, filters: { container: [c.id] } }) as unknown as NodeJS.ReadableStream;
@@ -648,6 +662,20 @@ test('events: since/until give create/start/die/destroy with Type/Action/Actor a
     assert.equal(e.from, 'bb');
   }
   assert.equal(evs.find((e) => e.Action === 'die').Actor.Attributes.exitCode, '2');
+  assert.ok(!text.includes(o.id), 'the container filter leaves the other container out');
+  const pick = async (filters: Record<string, string[]>) => (await collect(await docker.getEvents({ since, until, filters } as unknown as Docker.GetEventsOptions) as unknown as NodeJS.ReadableStream))
+    .toString().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { Action: string; Actor: { ID: string } });
+  assert.deepEqual((await pick({ event: ['die'], label: ['ev'] })).map((e) => e.Actor.ID), [c.id, o.id], 'event and label filters');
+  assert.deepEqual((await pick({ label: ['ev=no'], type: ['container'] })).map((e) => e.Action), ['create', 'start', 'die', 'destroy']);
+  assert.deepEqual((await pick({ container: [NAME('other')], event: ['start'] })).map((e) => e.Actor.ID), [o.id], 'container filter by name');
+  // since in the past and until in the future: kept events, then live ones until `until`.
+  const liveUntil = Math.floor(Date.now() / 1000) + 3;
+  const live = collect(await docker.getEvents({ since, until: liveUntil, filters: { container: [NAME('live')] } }) as unknown as NodeJS.ReadableStream);
+  const l = await docker.createContainer({ name: NAME('live'), Image: 'bb', Cmd: ['true'] });
+  await l.remove();
+  const liveEvs = (await live).toString().split('\n').filter(Boolean).map((x) => JSON.parse(x));
+  assert.deepEqual(liveEvs.map((e) => `${e.Action} ${e.Actor.ID}`), [`create ${l.id}`, `destroy ${l.id}`]);
+  assert.ok(Date.now() / 1000 >= liveUntil - 0.05, 'the stream stays open until `until`');
   // A type filter keeps only that type.
   const nets = (await collect(await docker.getEvents({ since, until, filters: { type: ['network'] } }) as unknown as NodeJS.ReadableStream)).toString().split('\n').filter(Boolean).map((l) => JSON.parse(l));
   assert.ok(nets.length >= 1 && nets.every((e) => e.Type === 'network'), JSON.stringify(nets.map((e) => e.Type)));
