@@ -25,7 +25,11 @@ export function repoDigests(img: ImageRecord): string[] {
   return img.digests.map((t) => familiarString(parseReference(t)));
 }
 
-async function inspectImage(engine: Engine, img: ImageRecord): Promise<Record<string, unknown>> {
+/** The minor number of the request's API version (1.x). */
+const apiMinor = (ctx: RequestContext) => Number(ctx.apiVersion.split('.')[1] ?? 0);
+
+/** Image inspect; ContainerConfig is dropped from API 1.45 and VirtualSize from 1.44, as in dockerd. */
+async function inspectImage(engine: Engine, img: ImageRecord, minor: number): Promise<Record<string, unknown>> {
   const size = await imageSize(engine, img);
   const chain = chainIds(img.config.rootfs.diff_ids);
   const dirs = chain.map((c) => `${engine.layers.dir(c)}/diff`).reverse();
@@ -36,7 +40,7 @@ async function inspectImage(engine: Engine, img: ImageRecord): Promise<Record<st
     Parent: '',
     Comment: img.config.comment ?? '',
     Created: img.config.created,
-    ContainerConfig: { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
+    ContainerConfig: minor >= 45 ? undefined : { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
       OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null,
       Labels: null, ...(img.config.container_config ?? {}) },
     DockerVersion: img.config.docker_version ?? '',
@@ -45,7 +49,7 @@ async function inspectImage(engine: Engine, img: ImageRecord): Promise<Record<st
     Architecture: img.config.architecture,
     Os: img.config.os,
     Size: size,
-    VirtualSize: size,
+    VirtualSize: minor >= 44 ? undefined : size,
     GraphDriver: { Name: 'overlay2', Data: { LowerDir: dirs.slice(1).join(':') || undefined, UpperDir: dirs[0], WorkDir: '', MergedDir: '' } },
     RootFS: { Type: 'layers', Layers: img.config.rootfs.diff_ids },
     Metadata: { LastTagTime: '0001-01-01T00:00:00Z' },
@@ -82,7 +86,7 @@ async function listImages(ctx: RequestContext, engine: Engine): Promise<void> {
     const size = await imageSize(engine, img);
     out.push({
       Id: img.id, ParentId: '', RepoTags: tags, RepoDigests: repoDigests(img), Created: Math.floor(Date.parse(img.config.created) / 1000),
-      Size: size, SharedSize: -1, VirtualSize: size, Labels: img.config.config?.Labels ?? {},
+      Size: size, SharedSize: -1, VirtualSize: apiMinor(ctx) >= 44 ? undefined : size, Labels: img.config.config?.Labels ?? {},
       Containers: engine.containers.all().filter((c) => c.Image === img.id).length,
     });
   }
@@ -146,7 +150,7 @@ export function imageRoutes(router: Router, engine: Engine): void {
   router
     .add('GET', '/images/json', (ctx) => listImages(ctx, engine))
     .add('POST', '/images/create', (ctx) => createImage(ctx, engine))
-    .add('GET', '/images/{name*}/json', async (ctx) => ctx.respond.json(200, await inspectImage(engine, engine.images.resolve(ctx.params.name))))
+    .add('GET', '/images/{name*}/json', async (ctx) => ctx.respond.json(200, await inspectImage(engine, engine.images.resolve(ctx.params.name), apiMinor(ctx))))
     .add('GET', '/images/{name*}/history', (ctx) => history(ctx, engine))
     .add('POST', '/images/{name*}/tag', (ctx) => tagImage(ctx, engine))
     .add('DELETE', '/images/{name*}', async (ctx) => {

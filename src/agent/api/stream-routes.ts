@@ -11,6 +11,7 @@ import { frame } from '../logs/mux';
 import { formatNs, recordBytes, type LogRecord } from '../logs/k8s-log';
 import { parseTimestampNs } from '../util/time';
 import type { ContainerRecord } from '../containers/types';
+import { EventLog, eventMatches, validateEventFilters, type EventMessage } from './event-log';
 import { attachContainerTty, checkTtyInputAvailable, detachKeysOr400, wantsTtyInput } from '../tty/container-tty';
 
 const RAW = 'application/vnd.docker.raw-stream';
@@ -141,54 +142,45 @@ async function wait(ctx: RequestContext, engine: Engine): Promise<void> {
   ctx.onClose(() => abort.abort());
   const args = await result;
   if (!args) return;
-  out.end(`${JSON.stringify({ Error: null, StatusCode: Number(args[0] ?? 0) })}\n`);
+  // dockerd omits Error unless waiting failed (WaitResponse.Error is omitempty).
+  out.end(`${JSON.stringify({ StatusCode: Number(args[0] ?? 0) })}\n`);
 }
 
-/** GET /events: container lifecycle events as they happen (legacy status/id/from fields included). */
-function events(ctx: RequestContext, engine: Engine): void {
+/**
+ * GET /events: kept events from `since` (or up to `until`), then live ones until `until`
+ * (legacy status/id/from fields included on container events). See event-log.ts.
+ */
+function events(ctx: RequestContext, log: EventLog): void {
+  const f = parseFilters(ctx.query.get('filters'));
+  validateEventFilters(f);
+  const bound = (k: string) => {
+    const v = ctx.query.get(k);
+    if (!v) return undefined;
+    const ns = parseTimestampNs(v);
+    if (ns === undefined) throw badRequest(`invalid value for ${k}: ${v}`);
+    return ns;
+  };
+  const sinceNs = bound('since');
+  const untilNs = bound('until');
+  if (sinceNs !== undefined && untilNs !== undefined && untilNs < sinceNs) throw badRequest('`since` time cannot be after `until` time');
   const out = ctx.respond.stream(200, 'application/json');
-  const send = (action: string) => (id: string, code?: unknown, gone?: ContainerRecord) => {
-    const rec = engine.containers.find(id) ?? gone;
-    const now = Date.now();
-    const attrs: Record<string, string> = { ...(rec?.Config.Labels ?? {}), image: rec?.Config.Image ?? '', name: rec?.Name.slice(1) ?? '' };
-    if (action === 'die') attrs.exitCode = String(code ?? 0);
-    out.write(`${JSON.stringify({ status: action, id, from: attrs.image, Type: 'container', Action: action,
-      Actor: { ID: id, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
-  };
-  const handlers: Array<[string, (id: string, code?: unknown, gone?: ContainerRecord) => void]> = [
-    ['create', send('create')], ['start', send('start')], ['exit', send('die')], ['destroy', send('destroy')],
-    ['health_status', (id, status) => send(`health_status: ${String(status)}`)(id)],
-  ];
-  const types = parseFilters(ctx.query.get('filters')).get('type');
-  const volume = (action: string, name: string, attrs: Record<string, string>) => {
-    if (types?.length && !types.includes('volume')) return;
-    const now = Date.now();
-    out.write(`${JSON.stringify({ Type: 'volume', Action: action, Actor: { ID: name, Attributes: attrs }, scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
-  };
-  for (const [e, h] of handlers) engine.events.on(e, h);
-  const onNetwork = (action: string, n: { Id: string; Name: string; Driver: string }, container?: string) => {
-    if (types?.length && !types.includes('network')) return;
-    const now = Date.now();
-    out.write(`${JSON.stringify({ Type: 'network', Action: action, Actor: { ID: n.Id, Attributes: { name: n.Name, type: n.Driver, ...(container ? { container } : {}) } },
-      scope: 'local', time: Math.floor(now / 1000), timeNano: now * 1e6 })}\n`);
-  };
-  engine.events.on('volume', volume);
-  engine.events.on('network', onNetwork);
-  const stop = () => { for (const [e, h] of handlers) engine.events.off(e, h); engine.events.off('volume', volume); engine.events.off('network', onNetwork); };
+  const write = (m: EventMessage) => { if (eventMatches(f, m)) out.write(`${JSON.stringify(m)}\n`); };
+  if (sinceNs !== undefined || untilNs !== undefined) for (const m of log.past(sinceNs, untilNs)) write(m);
+  const nowNs = BigInt(Date.now()) * 1000000n;
+  if (untilNs !== undefined && untilNs <= nowNs) { out.end(); return; }
+  const stop = log.subscribe(write);
   ctx.onClose(stop);
-  // No history is kept: `until` only bounds how long the stream stays open.
-  const until = ctx.query.get('until');
-  const untilNs = until ? parseTimestampNs(until) : undefined;
   if (untilNs !== undefined) {
-    const ms = Math.max(0, Number(untilNs / 1000000n) - Date.now());
+    const ms = Number((untilNs - nowNs) / 1000000n);
     setTimeout(() => { stop(); out.end(); }, Math.min(ms, 2 ** 31 - 1)).unref();
   }
 }
 
 export function streamRoutes(router: Router, engine: Engine): void {
+  const log = new EventLog(engine);
   router
     .add('POST', '/containers/{id}/attach', (ctx) => attach(ctx, engine))
     .add('GET', '/containers/{id}/logs', (ctx) => logs(ctx, engine))
     .add('POST', '/containers/{id}/wait', (ctx) => wait(ctx, engine))
-    .add('GET', '/events', (ctx) => events(ctx, engine));
+    .add('GET', '/events', (ctx) => events(ctx, log));
 }

@@ -61,7 +61,7 @@ function info(engine: Engine): Record<string, unknown> {
   return {
     ID: '', Containers: all.length, ContainersRunning: running, ContainersPaused: paused, ContainersStopped: all.length - running - paused,
     Images: engine.images.list().length, Driver: 'overlay2', DriverStatus: [['Backing Filesystem', 'extfs'], ['Supports d_type', 'true']],
-    Plugins: { Volume: ['local'], Network: ['host', 'null'], Authorization: null, Log: ['k8s-file'] },
+    Plugins: { Volume: ['local'], Network: ['bridge', 'host', 'null'], Authorization: null, Log: ['k8s-file'] },
     MemoryLimit: true, SwapLimit: false, CpuCfsPeriod: true, CpuCfsQuota: true, CPUShares: true, CPUSet: true, PidsLimit: true,
     IPv4Forwarding: true, BridgeNfIptables: false, BridgeNfIp6tables: false, Debug: engine.config.debug, NFd: 0, OomKillDisable: false,
     NGoroutines: 0, SystemTime: new Date().toISOString(), LoggingDriver: 'k8s-file', CgroupDriver: 'cgroupfs', CgroupVersion: String(cgv),
@@ -73,7 +73,8 @@ function info(engine: Engine): Record<string, unknown> {
     Swarm: { NodeID: '', NodeAddr: '', LocalNodeState: 'inactive', ControlAvailable: false, Error: '', RemoteManagers: null },
     LiveRestoreEnabled: true, Isolation: '', InitBinary: '', ContainerdCommit: { ID: 'conmon' }, RuncCommit: { ID: '' }, InitCommit: { ID: '' },
     SecurityOptions: cgv === 2 ? ['name=cgroupns'] : [], CDISpecDirs: [],
-    Warnings: ['WARNING: tsagent applies no seccomp or AppArmor profile yet', 'WARNING: bridge networking is not available yet (containers get only a loopback interface)'],
+    Warnings: ['WARNING: tsagent applies no seccomp or AppArmor profile yet',
+      ...(engine.config.bridge === 'none' ? ['WARNING: the default bridge is off (--bridge none): containers on "bridge" get only a loopback interface'] : [])],
   };
 }
 

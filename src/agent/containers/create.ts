@@ -8,6 +8,8 @@ import { VALID_POLICIES } from './restart-policy';
 import { hostResources, validateResources } from '../runtime/cgroups-limits';
 import { findInitBinary, securityOptions, validateRunOptions } from './run-options';
 import { mergeHealthcheck, validateHealthcheck } from '../health/healthcheck';
+import { portRequests } from '../network/ports';
+import type { PortMap } from '../network/types';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
 export interface CreateBody extends RunConfig {
@@ -55,9 +57,13 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   if (h.RestartPolicy?.Name !== undefined && !VALID_POLICIES.includes(h.RestartPolicy.Name)) {
     throw badRequest(`invalid restart policy: unknown policy '${h.RestartPolicy.Name}'; use one of 'no', 'always', 'unless-stopped', or 'on-failure'`);
   }
+  const retries = h.RestartPolicy?.MaximumRetryCount ?? 0;
+  if (retries < 0) throw badRequest('invalid restart policy: maximum retry count cannot be negative');
+  if (retries !== 0 && h.RestartPolicy?.Name !== 'on-failure') throw badRequest('invalid restart policy: maximum retry count can only be used with \'on-failure\'');
   if (h.AutoRemove && h.RestartPolicy?.Name && !['', 'no'].includes(h.RestartPolicy.Name)) {
     throw badRequest('can\'t create \'AutoRemove\' container with restart policy');
   }
+  portRequests(h.PortBindings as PortMap | undefined, false, undefined); // malformed bindings are a 400 at create, as in dockerd
   if (h.ShmSize === undefined || h.ShmSize === 0) h.ShmSize = 64 * 1024 * 1024;
   if (h.ShmSize < 0) throw badRequest('SHM size can not be less than 0');
   validateResources(h, hostResources());
