@@ -28,7 +28,11 @@ export function repoDigests(img: ImageRecord): string[] {
 /** The minor number of the request's API version (1.x). */
 const apiMinor = (ctx: RequestContext) => Number(ctx.apiVersion.split('.')[1] ?? 0);
 
-/** Image inspect; ContainerConfig is dropped from API 1.45 and VirtualSize from 1.44, as in dockerd. */
+/**
+ * Image inspect; VirtualSize is dropped from API 1.44 as in dockerd. ContainerConfig is kept at every
+ * version, unlike dockerd (gone from 1.45): docker-compose 1.29 negotiates the server's newest API
+ * and reads it when it recreates a service, failing with KeyError 'ContainerConfig' without it.
+ */
 async function inspectImage(engine: Engine, img: ImageRecord, minor: number): Promise<Record<string, unknown>> {
   const size = await imageSize(engine, img);
   const chain = chainIds(img.config.rootfs.diff_ids);
@@ -40,7 +44,7 @@ async function inspectImage(engine: Engine, img: ImageRecord, minor: number): Pr
     Parent: '',
     Comment: img.config.comment ?? '',
     Created: img.config.created,
-    ContainerConfig: minor >= 45 ? undefined : { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
+    ContainerConfig: { Hostname: '', Domainname: '', User: '', AttachStdin: false, AttachStdout: false, AttachStderr: false, Tty: false,
       OpenStdin: false, StdinOnce: false, Env: null, Cmd: null, Image: '', Volumes: null, WorkingDir: '', Entrypoint: null, OnBuild: null,
       Labels: null, ...(img.config.container_config ?? {}) },
     DockerVersion: img.config.docker_version ?? '',
