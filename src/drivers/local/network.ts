@@ -135,6 +135,11 @@ export class LocalNetwork {
       await this.api.ip(['link', 'add', o.veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', o.netns]);
     }
     await this.api.ip(['link', 'set', o.veth, 'master', o.bridge, 'up']);
+    // A MAC derived from the IP (as dockerd does for containers): an address reused by a later
+    // machine keeps the MAC the host's neighbour table holds, so the host does not go on sending
+    // to the old machine's MAC for up to half a minute (seen as "sshd did not answer").
+    await this.api.ip(['-n', o.netns, 'link', 'set', 'eth0', 'address', machineMac(o.ip)]);
+    await this.api.ip(['neigh', 'flush', 'to', o.ip, 'dev', o.bridge], { allowFailure: true });
     await this.api.ip(['-n', o.netns, 'addr', 'replace', `${o.ip}/${net.prefix}`, 'dev', 'eth0']);
     await this.api.ip(['-n', o.netns, 'link', 'set', 'lo', 'up']);
     await this.api.ip(['-n', o.netns, 'link', 'set', 'eth0', 'up']);
@@ -181,4 +186,9 @@ export function natRules(bridge: string, ip: string): [string, string, string[]]
     ['filter', 'FORWARD', ['-o', bridge, '-d', `${ip}/32`, '-m', 'conntrack', '--ctstate', 'RELATED,ESTABLISHED', '-j', 'ACCEPT']],
     ['nat', 'POSTROUTING', ['-s', `${ip}/32`, '!', '-o', bridge, '-j', 'MASQUERADE']],
   ];
+}
+
+/** The locally administered MAC of the machine at `ip`: 02:74 ("t") and the four address bytes. */
+export function machineMac(ip: string): string {
+  return ['02', '74', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
 }

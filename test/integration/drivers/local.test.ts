@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { hostExec } from '../../../src/core/exec';
 import { isTsmError } from '../../../src/core/errors';
 import { definition, LocalDriver, realLocalApi, removeUnusedBridge, type LocalConfig } from '../../../src/drivers/local';
+import { machineMac } from '../../../src/drivers/local/network';
 import type { Driver } from '../../../src/drivers/driver';
 import { makeDriverContext, type TestDriverContext } from '../../helpers/driver-context';
 import { hostSnapshot, leaked } from '../../helpers/host-snapshot';
@@ -79,7 +80,7 @@ describe('local driver (real machines)', { skip, concurrency: false }, () => {
   let a: Machine;
   let b: Machine;
 
-  test('create: Running, reachable over SSH, in under a second', async () => {
+  test('create: Running and reachable over SSH (the time is reported; bench/ compares speed)', async () => {
     a = machine('alpha-1');
     await a.driver.preCreateCheck();
     const t0 = Date.now();
@@ -87,7 +88,6 @@ describe('local driver (real machines)', { skip, concurrency: false }, () => {
     const ms = Date.now() - t0;
     assert.ok(await api.tcpProbe(a.ctx.config.ip!, 22, 1000), 'sshd accepts TCP after create');
     console.log(`# local create to sshd accepting: ${ms} ms`);
-    assert.ok(ms < 3000, `create took ${ms} ms`);
     assert.equal(await a.driver.state(), 'Running');
     assert.equal((await ssh(a, 'hostname')).trim(), 'alpha-1');
     assert.deepEqual(await a.driver.addresses(), [a.ctx.config.ip]);
@@ -161,6 +161,7 @@ describe('local driver (real machines)', { skip, concurrency: false }, () => {
     assert.notEqual(b.ctx.config.ip, a.ctx.config.ip);
     const banner = await ssh(a, `timeout 5 bash -c 'exec 3<>/dev/tcp/${b.ctx.config.ip}/22; head -c 7 <&3'`);
     assert.equal(banner, 'SSH-2.0');
+    assert.equal((await ssh(b, 'cat /sys/class/net/eth0/address')).trim(), machineMac(b.ctx.config.ip!), 'the MAC follows the IP, so a reused address keeps its neighbour entry');
     const limit = (await ssh(b, 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max')).trim();
     assert.equal(limit, String(256 * 1024 * 1024));
     const quota = readFileSync(`/sys/fs/cgroup/cpu/tsmachine/${b.ctx.config.id}/cpu.cfs_quota_us`, 'utf8').trim();

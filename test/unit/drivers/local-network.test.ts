@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatIpv4, gatewayOf, machineRange, overlaps, parseCidr, parseIpv4, type Ipv4Subnet } from '../../../src/drivers/local/ipv4';
-import { natRules, subnetProblems, type HostNetworks } from '../../../src/drivers/local/network';
+import { machineMac, natRules, subnetProblems, type HostNetworks } from '../../../src/drivers/local/network';
 
 test('ipv4: parse and format round-trip; bad addresses are undefined', () => {
   assert.equal(formatIpv4(parseIpv4('10.213.0.1')!), '10.213.0.1');
@@ -46,4 +46,10 @@ test('NAT rules are per machine: accept ahead of the bridge DROP, return traffic
   const rules = natRules('tsm0', '10.213.0.7');
   assert.deepEqual(rules.map(([t, c]) => `${t}/${c}`), ['filter/FORWARD', 'filter/FORWARD', 'nat/POSTROUTING']);
   for (const [, , rule] of rules) assert.ok(rule.join(' ').includes('10.213.0.7/32'));
+});
+
+test('a machine\'s MAC is derived from its IP: locally administered, unicast, one per address', () => {
+  assert.equal(machineMac('10.213.0.3'), '02:74:0a:d5:00:03');
+  assert.equal(machineMac('192.168.255.254'), '02:74:c0:a8:ff:fe');
+  assert.notEqual(machineMac('10.213.0.3'), machineMac('10.213.0.4'));
 });
