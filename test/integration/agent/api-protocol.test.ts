@@ -1,25 +1,14 @@
 // Wire-level checks of the hijacked endpoints the docker CLI depends on, spoken by hand over
 // the unix socket: attach (101 UPGRADED, 8-byte frames, raw stream with a TTY, plain 200
 // without Upgrade), wait (headers first, body at exit), exec (stdin, half-close, detach).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { AgentHarness } from './harness';
 import { FrameDecoder, demux } from '../../../src/agent/logs/mux';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  assert.equal((await h.importBusybox('bb')).code, 0);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite();
 
 interface Reply { status: number; headers: http.IncomingHttpHeaders; body: Buffer }
 

@@ -1,6 +1,6 @@
 // The stock docker CLI against the bundled agent over mutual TLS: import, run, logs, exec,
 // ps, inspect, stop, rm, rmi — real runc containers under conmon.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -8,17 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { AgentHarness, cgroupChildren, mountsUnder } from './harness';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite({ busybox: false });
 
 const ps = async (all = true) => (await h.docker(['ps', ...(all ? ['-a'] : []), '--format', '{{.Names}}|{{.Status}}'])).stdout.trim().split('\n').filter(Boolean);
 

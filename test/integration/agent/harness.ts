@@ -4,6 +4,7 @@
  * `cleanup()` removes every container, stops the agent and then checks that nothing is left:
  * no mounts under the temp folder, no runtime state, no cgroup folders, no conmon processes.
  */
+import { before, after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, existsSync, openSync, closeSync } from 'node:fs';
 import * as https from 'node:https';
@@ -108,6 +109,33 @@ export class AgentHarness {
 
   static async create(opts: { netns?: boolean } = {}): Promise<AgentHarness> {
     const h = new AgentHarness();
+    await h.prepare(opts);
+    return h;
+  }
+
+  /**
+   * The usual suite set-up, registered with node:test: before the file's tests an agent is
+   * started (in its own network namespace with `netns`) and busybox is imported as `bb` (unless
+   * `busybox: false`); after them the cleanup must find nothing left behind.
+   */
+  static forSuite(opts: { netns?: boolean; busybox?: boolean } = {}): AgentHarness {
+    const h = new AgentHarness();
+    before(async () => {
+      await h.prepare(opts);
+      await h.start();
+      if (opts.busybox === false) return;
+      const r = await h.importBusybox('bb');
+      if (r.code !== 0) throw new Error(`docker import of busybox failed: ${r.stderr}`);
+    });
+    after(async () => {
+      const left = await h.cleanup();
+      if (left.length > 0) throw new Error(`left behind by the suite: ${left.join('; ')}`);
+    });
+    return h;
+  }
+
+  private async prepare(opts: { netns?: boolean }): Promise<void> {
+    const h = this;
     if (opts.netns) {
       h.netns = `tsa-it-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
       const r = spawnSync('ip', ['netns', 'add', h.netns]);
@@ -117,7 +145,6 @@ export class AgentHarness {
     mkdirSync(join(h.base, 'certs'));
     h.certs = makeTestCerts(join(h.base, 'certs'));
     h.port = await freePort();
-    return h;
   }
 
   get dockerEnv(): NodeJS.ProcessEnv {

@@ -1,23 +1,11 @@
 // Healthchecks with the real docker CLI: probes run as execs in the container on their
 // schedule; State.Health, `docker ps` status and filter, events, image healthchecks,
 // --no-healthcheck, timeouts, start periods, and resuming after an agent restart.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AgentHarness } from './harness';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  const r = await h.importBusybox('bb');
-  assert.equal(r.code, 0, r.stderr);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite();
 
 interface Health { Status: string; FailingStreak: number; Log: Array<{ ExitCode: number; Output: string; Start: string; End: string }> }
 const health = async (name: string): Promise<Health | null> => JSON.parse((await h.docker(['inspect', '-f', '{{json .State.Health}}', name])).stdout);

@@ -2,23 +2,12 @@
 // --network --network-alias, connect/disconnect (also before start, as docker-compose does),
 // the per-network DNS server, isolation between networks, and an agent restart. The agent runs
 // in a network namespace of its own (harness netns mode).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { AgentHarness } from './harness';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create({ netns: true });
-  await h.start();
-  assert.equal((await h.importBusybox('bb')).code, 0);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite({ netns: true });
 
 const ok = async (args: string[]) => {
   const r = await h.docker(args);

@@ -1,26 +1,14 @@
 // Containers outlive the agent: SIGKILL it while containers run, start it again, and the
 // running container is still running with intact logs, one that exited meanwhile shows its
 // exit code, and one whose monitor and runtime state vanished (a reboot) reads 255.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, rmSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { AgentHarness, processesMentioning, mountsUnder } from './harness';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  const imp = await h.importBusybox('bb');
-  assert.equal(imp.code, 0, imp.stderr);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite();
 
 async function waitFor(what: string, fn: () => Promise<boolean> | boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;

@@ -1,7 +1,7 @@
 // docker run resource limits and run options against the bundled agent with the real docker
 // CLI: the limits are read back from the container's cgroup files and exercised (OOM kill,
 // fork bomb against --pids-limit).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,19 +9,7 @@ import { AgentHarness } from './harness';
 import { cgroupVersion } from '../../../src/agent/runtime/cgroups';
 import { cgroupV1Files, cgroupV2Files, ociResources } from '../../../src/agent/runtime/cgroups-limits';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  const r = await h.importBusybox('bb');
-  assert.equal(r.code, 0, r.stderr);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite();
 
 const inspect = async (name: string) => JSON.parse((await h.docker(['inspect', name])).stdout)[0];
 

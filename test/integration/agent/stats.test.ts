@@ -1,24 +1,12 @@
 // docker stats and GET /containers/{id}/stats against the bundled agent: CPU, memory, PIDs,
 // block I/O and network counters read from the container's cgroup and network namespace.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import { AgentHarness } from './harness';
 import { cgroupVersion } from '../../../src/agent/runtime/cgroups';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  const r = await h.importBusybox('bb');
-  assert.equal(r.code, 0, r.stderr);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite();
 
 const MiB = 1024 * 1024;
 

@@ -1,23 +1,13 @@
 // Mutual TLS is the only way in over TCP: no client certificate, a certificate from another
 // CA, and plain HTTP are all refused; the agent refuses to start a TCP listener without TLS.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import * as net from 'node:net';
 import * as http from 'node:http';
 import { AgentHarness, runProcess, AGENT_BUNDLE } from './harness';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
+const h = AgentHarness.forSuite({ busybox: false });
 
 test('a client certificate signed by the CA is accepted', async () => {
   assert.equal(await h.ping(), 200);
