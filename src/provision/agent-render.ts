@@ -2,6 +2,7 @@
  * Pure rendering of how tsagent runs on a host: its command line, environment, systemd unit,
  * OpenRC script and the boot.d script used on hosts without an init system.
  */
+import { AGENT_NODE_ARGS, AGENT_NODE_ENV } from '../agent/node-options';
 import { throwIfProblems, type Problem } from '../core/errors';
 import type { EngineOptions } from '../core/machine';
 import { shJoin, shQuote } from './shell-quote';
@@ -70,7 +71,7 @@ export function engineEnv(env: readonly string[], problems: Problem[] = []): Arr
 export interface AgentCommand {
   /** Absolute path of node on the host. */
   node: string;
-  /** Arguments after node, starting with the bundle's path. */
+  /** Arguments after node: node's own options (AGENT_NODE_ARGS), then the bundle's path and its flags. */
   args: string[];
   env: Array<[string, string]>;
 }
@@ -81,6 +82,7 @@ export function agentCommand(o: { nodePath: string; port?: number; engineOptions
   const problems: Problem[] = [];
   const e = o.engineOptions;
   const args = [
+    ...AGENT_NODE_ARGS,
     p.bundle,
     '-H', `tcp://0.0.0.0:${o.port ?? DEFAULT_AGENT_PORT}`,
     '-H', `unix://${p.socket}`,
@@ -91,7 +93,7 @@ export function agentCommand(o: { nodePath: string; port?: number; engineOptions
     ...e.registryMirrors.flatMap((m) => ['--registry-mirror', m]),
     ...engineOptArgs(e.opts, problems),
   ];
-  const env = engineEnv(e.env, problems);
+  const env: Array<[string, string]> = [...AGENT_NODE_ENV.map(([k, v]) => [k, v] as [string, string]), ...engineEnv(e.env, problems)];
   throwIfProblems(problems);
   return { node: o.nodePath, args, env };
 }

@@ -12,6 +12,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { AGENT_NODE_ARGS, AGENT_NODE_ENV } from '../../../src/agent/node-options';
 import { makeTestCerts, type TestCerts } from '../../helpers/openssl-certs';
 import { buildBusyboxRootfs } from '../../helpers/busybox-rootfs';
 
@@ -184,9 +185,12 @@ export class AgentHarness {
   /** Starts the agent and waits until /_ping answers over mutual TLS. */
   async start(): Promise<void> {
     const log = openSync(this.logFile, 'a');
+    // node runs the agent as the provisioner has it run on hosts (src/agent/node-options.ts).
+    const node = [process.execPath, ...AGENT_NODE_ARGS, ...this.agentArgs(this.extraArgs)];
+    const env = { ...process.env, ...Object.fromEntries(AGENT_NODE_ENV) };
     this.proc = this.netns
-      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, process.execPath, ...this.agentArgs(this.extraArgs)], { stdio: ['ignore', log, log] })
-      : spawn(process.execPath, this.agentArgs(this.extraArgs), { stdio: ['ignore', log, log] });
+      ? spawn('nsenter', [`--net=/run/netns/${this.netns}`, ...node], { stdio: ['ignore', log, log], env })
+      : spawn(node[0], node.slice(1), { stdio: ['ignore', log, log], env });
     closeSync(log);
     const proc = this.proc;
     this.exited = new Promise((res) => proc.once('exit', (code) => res(code)));

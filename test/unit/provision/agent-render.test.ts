@@ -19,6 +19,7 @@ import {
 import { agentLogsCommand } from '../../../src/provision/agent-install';
 
 const BASE_ARGS = [
+  '--max-semi-space-size=1',
   '/usr/local/lib/tsagent/tsagent.js',
   '-H', 'tcp://0.0.0.0:2376',
   '-H', 'unix:///var/run/tsagent.sock',
@@ -44,16 +45,16 @@ const RICH = options({
 });
 
 test('agentCommand: the documented defaults, then labels, registries, engine opts; env as pairs', () => {
-  assert.deepEqual(agentCommand({ nodePath: '/usr/bin/node', engineOptions: emptyEngineOptions() }), { node: '/usr/bin/node', args: BASE_ARGS, env: [] });
+  assert.deepEqual(agentCommand({ nodePath: '/usr/bin/node', engineOptions: emptyEngineOptions() }), { node: '/usr/bin/node', args: BASE_ARGS, env: [['MALLOC_ARENA_MAX', '2']] });
   const c = agentCommand({ nodePath: '/usr/bin/node', port: 3376, engineOptions: RICH });
-  assert.equal(c.args[2], 'tcp://0.0.0.0:3376');
+  assert.equal(c.args[3], 'tcp://0.0.0.0:3376');
   assert.deepEqual(c.args.slice(BASE_ARGS.length), [
     '--label', 'env=prod', '--label', 'team=a b',
     '--insecure-registry', '10.0.0.9:5000',
     '--registry-mirror', 'https://mirror.example',
     '--dns=8.8.8.8', '--log-level=debug', '--debug',
   ]);
-  assert.deepEqual(c.env, [['HTTP_PROXY', 'http://p:3128'], ['WEIRD', 'it\'s $HOME 100%']]);
+  assert.deepEqual(c.env, [['MALLOC_ARENA_MAX', '2'], ['HTTP_PROXY', 'http://p:3128'], ['WEIRD', 'it\'s $HOME 100%']]);
 });
 
 test('agentCommand reports every bad --engine-opt and --engine-env at once', () => {
@@ -77,7 +78,7 @@ test('systemdQuote doubles % and $ and quotes spaces', () => {
 
 test('systemd unit: ExecStart, Environment, KillMode=process; systemd-analyze verify accepts it', async (t) => {
   const unit = renderSystemdUnit(agentCommand({ nodePath: '/usr/bin/node', engineOptions: RICH }));
-  assert.match(unit, /^ExecStart=\/usr\/bin\/node \/usr\/local\/lib\/tsagent\/tsagent.js -H tcp:\/\/0.0.0.0:2376 .* --label "team=a b" /m);
+  assert.match(unit, /^ExecStart=\/usr\/bin\/node --max-semi-space-size=1 \/usr\/local\/lib\/tsagent\/tsagent.js -H tcp:\/\/0.0.0.0:2376 .* --label "team=a b" /m);
   assert.match(unit, /^Environment="HTTP_PROXY=http:\/\/p:3128"$/m);
   assert.match(unit, /^Environment="WEIRD=it's \$HOME 100%%"$/m);
   assert.match(unit, /^KillMode=process$/m);
@@ -134,8 +135,8 @@ test('contract: the agent command line parses with tsagent\'s own flag parser', 
     port: 2400,
     engineOptions: options({ labels: ['a=b'], insecureRegistries: ['r:5000'], registryMirrors: ['https://m'], opts: ['debug', 'cgroup-parent=/tsm'] }),
   });
-  assert.equal(c.args[0], AGENT_PATHS.bundle);
-  const cfg = parseAgentFlags(c.args.slice(1));
+  assert.deepEqual(c.args.slice(0, 2), ['--max-semi-space-size=1', AGENT_PATHS.bundle], 'node\'s options, then the bundle');
+  const cfg = parseAgentFlags(c.args.slice(2));
   assert.deepEqual(cfg.hosts.map((h) => `${h.proto}://${h.address}`), ['tcp://0.0.0.0:2400', 'unix:///var/run/tsagent.sock']);
   assert.deepEqual(cfg.tls, { caFile: AGENT_PATHS.ca, certFile: AGENT_PATHS.cert, keyFile: AGENT_PATHS.key });
   assert.deepEqual(
