@@ -10,7 +10,7 @@ import { generateMachineKey } from './ssh-key';
 import type { Store } from './store';
 import { ensureStoreCerts } from '../tls';
 import { machineNameProblems } from './validate-name';
-import { agentCommand } from '../provision/agent-render';
+import { agentCommand, agentFlagArgs } from '../provision/agent-render';
 import { FlagError, parseAgentFlags } from '../agent/config/flags';
 
 export interface CreateOptions {
@@ -62,7 +62,7 @@ function agentFlagProblems(o: CreateOptions): Problem[] {
     const e = o.engine.options;
     const engineOptions = { ...e, labels: valid(e.labels), env: valid(e.env) };
     const cmd = agentCommand({ nodePath: 'node', port: o.engine.port, engineOptions });
-    parseAgentFlags(cmd.args.slice(1));
+    parseAgentFlags(agentFlagArgs(cmd));
     return [];
   } catch (e) {
     if (e instanceof TsmError) return [...e.problems];

@@ -98,6 +98,11 @@ export function agentCommand(o: { nodePath: string; port?: number; engineOptions
   return { node: o.nodePath, args, env };
 }
 
+/** The agent's own flags in a command: what follows the bundle's path (node's options come before it). */
+export function agentFlagArgs(c: AgentCommand): string[] {
+  return c.args.slice(c.args.indexOf(AGENT_PATHS.bundle) + 1);
+}
+
 /** One word for a systemd command line (quoted with C escapes; `%` and `$` doubled). */
 export function systemdQuote(word: string): string {
   if (/^[A-Za-z0-9_@+=:,./-]+$/.test(word)) return word;

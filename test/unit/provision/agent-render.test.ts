@@ -10,6 +10,7 @@ import { emptyEngineOptions, type EngineOptions } from '../../../src/core/machin
 import {
   AGENT_PATHS,
   agentCommand,
+  agentFlagArgs,
   engineOptArgs,
   renderBootScript,
   renderOpenrcScript,
@@ -136,7 +137,8 @@ test('contract: the agent command line parses with tsagent\'s own flag parser', 
     engineOptions: options({ labels: ['a=b'], insecureRegistries: ['r:5000'], registryMirrors: ['https://m'], opts: ['debug', 'cgroup-parent=/tsm'] }),
   });
   assert.deepEqual(c.args.slice(0, 2), ['--max-semi-space-size=1', AGENT_PATHS.bundle], 'node\'s options, then the bundle');
-  const cfg = parseAgentFlags(c.args.slice(2));
+  assert.deepEqual(agentFlagArgs(c), c.args.slice(2));
+  const cfg = parseAgentFlags(agentFlagArgs(c));
   assert.deepEqual(cfg.hosts.map((h) => `${h.proto}://${h.address}`), ['tcp://0.0.0.0:2400', 'unix:///var/run/tsagent.sock']);
   assert.deepEqual(cfg.tls, { caFile: AGENT_PATHS.ca, certFile: AGENT_PATHS.cert, keyFile: AGENT_PATHS.key });
   assert.deepEqual(
