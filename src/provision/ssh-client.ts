@@ -162,6 +162,18 @@ export class SshClient {
 
   private async execRaw(command: string, o: SshExecOptions): Promise<{ code: number; stdout: Buffer; stderr: Buffer }> {
     const cmd = await this.prepare(command, o.sudo);
+    try {
+      return await this.execOnce(cmd, o);
+    } catch (e) {
+      // A channel that closed without an exit status while the connection lives on (seen on
+      // freshly booted local machines, about one create in twenty): run the command once more on
+      // a new channel. tsmachine's remote commands are idempotent (provisioning is re-runnable).
+      if (!(e instanceof TsmError && e.code === 'SSH_ERROR' && /was lost while a command ran/.test(e.message)) || o.signal?.aborted) throw e;
+      return this.execOnce(cmd, o);
+    }
+  }
+
+  private async execOnce(cmd: string, o: SshExecOptions): Promise<{ code: number; stdout: Buffer; stderr: Buffer }> {
     const ch = await this.channel((cb) => this.client.exec(cmd, cb));
     const out = collect(ch);
     const done = waitChannel(ch, this.endpoint, o.signal);
