@@ -16,6 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tarOf } from '../test/helpers/registry-images';
 import { makeTestCerts } from '../test/helpers/openssl-certs';
 import { AgentHarness, freePort, cgroupChildren, mountsUnder, processesMentioning, runProcess, type RunResult } from '../test/integration/agent/harness';
 
@@ -187,3 +188,16 @@ export const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
+
+/** A layer of ~`mb` MB in 8 files: half random (incompressible), half text-like (compressible). */
+export function dataLayer(mb: number): Buffer {
+  const files: Record<string, Buffer> = {};
+  const per = Math.floor((mb * 1_000_000) / 8);
+  for (let i = 0; i < 8; i++) {
+    const b = Buffer.alloc(per);
+    if (i % 2 === 0) for (let j = 0; j + 4 <= per; j += 4) b.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, j);
+    else for (let j = 0; j < per; j++) b[j] = 97 + ((j * 7 + (j >> 9)) % 26);
+    files[`data/part-${i}.bin`] = b;
+  }
+  return tarOf(files);
+}

@@ -15,8 +15,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../test/integration/agent/harness';
 import { TestRegistry } from '../test/helpers/registry';
-import { OciLayout, busyboxTar, tarOf, skopeoPush } from '../test/helpers/registry-images';
-import { createHarness, loadavg, median } from './engines';
+import { OciLayout, busyboxTar, skopeoPush } from '../test/helpers/registry-images';
+import { createHarness, dataLayer, loadavg, median } from './engines';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.PROFILE === '1';
@@ -33,17 +33,6 @@ class ProfiledAgent extends AgentHarness {
   }
 }
 
-function dataLayer(): Buffer {
-  const files: Record<string, Buffer> = {};
-  const per = Math.floor((DATA_MB * 1_000_000) / 8);
-  for (let i = 0; i < 8; i++) {
-    const b = Buffer.alloc(per);
-    if (i % 2 === 0) for (let j = 0; j + 4 <= per; j += 4) b.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, j);
-    else for (let j = 0; j < per; j++) b[j] = 97 + ((j * 7 + (j >> 9)) % 26);
-    files[`data/part-${i}.bin`] = b;
-  }
-  return tarOf(files);
-}
 
 interface ProfNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 
@@ -65,7 +54,7 @@ async function main(): Promise<void> {
   const src = await TestRegistry.start();
   try {
     const gz = new OciLayout(join(work, 'gz'));
-    gz.tag(gz.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }, { tar: dataLayer(), compression: 'gzip' }] }), 'x');
+    gz.tag(gz.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }, { tar: dataLayer(DATA_MB), compression: 'gzip' }] }), 'x');
     await skopeoPush(join(work, 'gz'), 'x', `${src.host}/bench/img:1`);
     const totals: number[] = [];
     const ab: Record<string, number[]> = { this: [], other: [] };

@@ -18,9 +18,9 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../test/integration/agent/harness';
-import { startDockerd } from './engines';
+import { dataLayer, startDockerd } from './engines';
 import { TestRegistry } from '../test/helpers/registry';
-import { OciLayout, busyboxTar, tarOf, skopeoPush, skopeo } from '../test/helpers/registry-images';
+import { OciLayout, busyboxTar, skopeoPush, skopeo } from '../test/helpers/registry-images';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
@@ -50,19 +50,6 @@ async function timed(fn: () => Promise<unknown>): Promise<number> {
   return performance.now() - t;
 }
 
-/** ~DATA_MB of data in 8 files: half random (incompressible), half text-like (compressible). */
-function dataLayer(): Buffer {
-  const files: Record<string, Buffer> = {};
-  const per = Math.floor((DATA_MB * 1_000_000) / 8);
-  for (let i = 0; i < 8; i++) {
-    const b = Buffer.alloc(per);
-    if (i % 2 === 0) for (let j = 0; j + 4 <= per; j += 4) b.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, j);
-    else for (let j = 0; j < per; j++) b[j] = 97 + ((j * 7 + (j >> 9)) % 26);
-    files[`data/part-${i}.bin`] = b;
-  }
-  return tarOf(files);
-}
-
 async function checked(p: Promise<{ code: number; stderr: string }>, what: string): Promise<void> {
   const r = await p;
   if (r.code !== 0) throw new Error(`${what} failed: ${r.stderr}`);
@@ -74,7 +61,7 @@ async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void> | void> = [() => src.stop(), () => rmSync(work, { recursive: true, force: true })];
   try {
     const base = busyboxTar();
-    const data = dataLayer();
+    const data = dataLayer(DATA_MB);
     const gz = new OciLayout(join(work, 'gz'));
     const img = gz.addImage({ layers: [{ tar: base, compression: 'gzip' }, { tar: data, compression: 'gzip' }] });
     gz.tag(img, 'x');
