@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { CHAINS, deleteTagged, ensureRule, iptables, ipBatch, linkExists, sysctl } from './host-net';
+import { macForIpv4, MAC_TAG } from '../../core/mac';
 import type { NetworkRecord } from './types';
 import type { PortBinding } from './types';
 
@@ -9,8 +11,14 @@ export const ctrTag = (id: string) => `tsa-ctr:${id.slice(0, 12)}`;
 export async function setUpBridge(n: NetworkRecord): Promise<void> {
   const br = n.Bridge!;
   const prefix = n.Subnet!.split('/')[1];
+  // A fixed MAC: else the bridge takes its lowest port's and changes it as containers come and
+  // go, and containers' cached gateway MAC goes stale (DNS and traffic lost for seconds).
+  const mac = macForIpv4(MAC_TAG.bridge, n.Gateway!);
   if (!(await linkExists(br))) {
-    await ipBatch([`link add ${br} type bridge`, `addr add ${n.Gateway}/${prefix} dev ${br}`, `link set ${br} up`]);
+    await ipBatch([`link add ${br} address ${mac} type bridge`, `addr add ${n.Gateway}/${prefix} dev ${br}`, `link set ${br} up`]);
+  } else if ((await readFile(`/sys/class/net/${br}/addr_assign_type`, 'utf8').catch(() => '3')).trim() !== '3') {
+    // A bridge made earlier (or by the user) whose MAC still follows its ports: pinned once.
+    await ipBatch([`link set ${br} address ${mac}`]);
   }
   // 127.0.0.1 published ports: DNAT'd loopback traffic must be routable out of the bridge.
   await sysctl(`ipv4/conf/${br}/route_localnet`, '1');

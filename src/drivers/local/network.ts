@@ -1,4 +1,5 @@
 import { TsmError, type Problem } from '../../core/errors';
+import { macForIpv4, MAC_TAG } from '../../core/mac';
 import type { LocalHostApi } from './api';
 import { formatIpv4, gatewayOf, overlaps, parseCidr, type Ipv4Subnet } from './ipv4';
 
@@ -91,10 +92,15 @@ export class LocalNetwork {
         problems,
       });
     }
-    if (host.bridge) return;
     const net = parseCidr(subnet) as Ipv4Subnet;
-    await this.api.ip(['link', 'add', bridge, 'type', 'bridge']);
-    await this.api.ip(['addr', 'add', `${formatIpv4(gatewayOf(net))}/${net.prefix}`, 'dev', bridge]);
+    const gateway = formatIpv4(gatewayOf(net));
+    if (host.bridge) {
+      // Pins the MAC of a bridge made before MACs were set (a no-op when it already has it).
+      await this.api.ip(['link', 'set', bridge, 'address', macForIpv4(MAC_TAG.bridge, gateway)]);
+      return;
+    }
+    await this.api.ip(['link', 'add', bridge, 'address', macForIpv4(MAC_TAG.bridge, gateway), 'type', 'bridge']);
+    await this.api.ip(['addr', 'add', `${gateway}/${net.prefix}`, 'dev', bridge]);
     await this.api.ip(['link', 'set', bridge, 'up']);
   }
 
@@ -190,5 +196,5 @@ export function natRules(bridge: string, ip: string): [string, string, string[]]
 
 /** The locally administered MAC of the machine at `ip`: 02:74 ("t") and the four address bytes. */
 export function machineMac(ip: string): string {
-  return ['02', '74', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':');
+  return macForIpv4(MAC_TAG.machine, ip);
 }

@@ -78,6 +78,19 @@ test('the default bridge avoids routed subnets; containers get an address, a rou
   assert.match(ipt(), /-A TSA-POSTROUTING -s 172\.18\.0\.0\/16 ! -o tsa0 .*-j MASQUERADE/);
 });
 
+test('the bridge keeps one MAC, derived from its gateway, while containers come and go', async () => {
+  // Else it follows its lowest port's MAC, and containers that cached the gateway's MAC lose
+  // their traffic (DNS included) for seconds after any other container starts or stops.
+  const mac = () => h.inNetns(['cat', '/sys/class/net/tsa0/address']).trim();
+  assert.equal(h.inNetns(['cat', '/sys/class/net/tsa0/addr_assign_type']).trim(), '3', 'the MAC was set, not inherited from a port');
+  assert.equal(mac(), '02:62:ac:12:00:01');
+  for (let i = 0; i < 3; i++) {
+    const r = await h.docker(['run', '--rm', 'bb', 'true']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(mac(), '02:62:ac:12:00:01');
+  }
+});
+
 test('a published port answers on the namespace address, 127.0.0.1 and from outside', async () => {
   const want = /hello from [0-9a-f]{12}/;
   assert.match((await wget(`http://${OWN_IP}:8080/`)).stdout, want);
