@@ -130,20 +130,25 @@ export class DnsServer {
     return undefined;
   }
 
-  /** Relays the query to the host's resolvers in turn (UDP, 2 s each); undefined when none answers. */
-  private async forward(msg: Buffer): Promise<Buffer | undefined> {
-    for (const server of this.upstream.servers) {
-      const out = await new Promise<Buffer | undefined>((resolve) => {
-        const s = dgram.createSocket('udp4');
-        const done = (v: Buffer | undefined) => { clearTimeout(timer); s.close(); resolve(v); };
-        const timer = setTimeout(() => done(undefined), 2000);
-        s.on('error', () => done(undefined));
-        s.on('message', (m) => done(m));
-        s.send(msg, this.upstream.port ?? 53, server);
-      });
-      if (out) return out;
-    }
-    return undefined;
+  /**
+   * Relays the query to all the host's resolvers at once and returns the first answer, or
+   * undefined when none answers in 2 s. (One after the other, a few dead resolvers would outlast
+   * the clients' own 5 s timeouts.)
+   */
+  private forward(msg: Buffer): Promise<Buffer | undefined> {
+    const servers = this.upstream.servers;
+    if (servers.length === 0) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const s = dgram.createSocket('udp4');
+      let pending = servers.length;
+      const done = (v: Buffer | undefined) => { clearTimeout(timer); s.close(); resolve(v); };
+      const timer = setTimeout(() => done(undefined), 2000);
+      s.on('error', () => undefined);
+      s.on('message', (m, from) => { if (servers.includes(from.address)) done(m); });
+      for (const server of servers) {
+        s.send(msg, this.upstream.port ?? 53, server, (err) => { if (err && --pending === 0) done(undefined); });
+      }
+    });
   }
 }
 

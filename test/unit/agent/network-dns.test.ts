@@ -86,6 +86,26 @@ test('the server answers local names (also with a search domain) and relays the 
   assert.equal(await dead.answer(Buffer.from('junk'), '127.0.0.1'), undefined, 'garbage gets no answer');
 });
 
+test('a silent resolver does not hold up the answer of another one', async () => {
+  const answering = dgram.createSocket('udp4');
+  await new Promise<void>((r) => answering.bind(0, '127.0.0.1', r));
+  const port = answering.address().port;
+  answering.on('message', (m, ri) => answering.send(buildResponse(parseQuery(m), RCODE_OK, ['9.9.9.9']), ri.port, ri.address));
+  const silent = dgram.createSocket('udp4');
+  await new Promise<void>((r) => silent.bind(port, '127.0.0.2', r));
+  try {
+    // The dead one first: asked in turn, it would cost its whole 2 s timeout.
+    const relay = new DnsServer('127.0.0.1', () => undefined, () => true, createLogger(false), { servers: ['127.0.0.2', '127.0.0.1'], search: [], port }, 0);
+    const t0 = Date.now();
+    const out = await relay.answer(buildQuery(6, 'example.org'), '127.0.0.1');
+    assert.deepEqual(parseResponse(out!), { id: 6, rcode: RCODE_OK, addresses: ['9.9.9.9'] });
+    assert.ok(Date.now() - t0 < 1500, `answered in ${Date.now() - t0} ms, not after the silent resolver's timeout`);
+  } finally {
+    answering.close();
+    silent.close();
+  }
+});
+
 test('answers for a name shared by several containers come in varying order (replicas share the load)', () => {
   const ips = ['172.18.0.2', '172.18.0.3', '172.18.0.4'];
   const firsts = new Set<string>();
