@@ -15,6 +15,8 @@ export interface HostTools {
   iptables: boolean;
   /** socat relays keyboard input to conmon's attach socket (docker run -it, exec -it). */
   socat: boolean;
+  /** A static tini for `docker run --init` (optional: without it only --init is refused). */
+  init: boolean;
   /** `node --version` output (`v20.11.1`), or '' when node is missing. */
   nodeVersion: string;
 }
@@ -23,16 +25,20 @@ export const MIN_NODE_MAJOR = 18;
 
 const SYSTEM_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH';
 
+/** Where tsagent looks for the static init of --init (as findInitBinary in the agent). */
+const INIT_PATHS = ['/usr/libexec/docker/docker-init', '/usr/bin/docker-init', '/usr/bin/tini-static', '/usr/local/bin/docker-init', '/usr/local/bin/tini-static'];
+
 const has = (name: string, cmd: string) =>
   `if ${cmd}; then echo ${name}=yes; else echo ${name}=no; fi`;
 
-/** Prints `runtime=yes|no`, `conmon=...`, `iptables=...`, `socat=...`, `node=<version>`. Needs no root. */
+/** Prints `runtime=yes|no`, `conmon=...`, `iptables=...`, `socat=...`, `init=...`, `node=<version>`. Needs no root. */
 export const PROBE_SCRIPT = [
   SYSTEM_PATH,
   has('runtime', 'command -v runc >/dev/null 2>&1 || command -v crun >/dev/null 2>&1'),
   has('conmon', 'command -v conmon >/dev/null 2>&1'),
   has('iptables', 'command -v iptables >/dev/null 2>&1'),
   has('socat', 'command -v socat >/dev/null 2>&1'),
+  has('init', INIT_PATHS.map((p) => `[ -x ${p} ]`).join(' || ')),
   'echo "node=$(node --version 2>/dev/null || true)"',
 ].join('\n');
 
@@ -42,7 +48,7 @@ export function parseProbe(output: string): HostTools {
     const i = line.indexOf('=');
     if (i > 0) v[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
-  return { runtime: v.runtime === 'yes', conmon: v.conmon === 'yes', iptables: v.iptables === 'yes', socat: v.socat === 'yes', nodeVersion: v.node ?? '' };
+  return { runtime: v.runtime === 'yes', conmon: v.conmon === 'yes', iptables: v.iptables === 'yes', socat: v.socat === 'yes', init: v.init === 'yes', nodeVersion: v.node ?? '' };
 }
 
 /** Major version of `node --version` output (`v18.19.0` -> 18), undefined when unparsable. */
@@ -63,6 +69,9 @@ export function missingRequirements(t: HostTools): Requirement[] {
 
 const PACKAGE_NAMES: Record<Requirement, string> = { runtime: 'runc', conmon: 'conmon', iptables: 'iptables', socat: 'socat', node: 'nodejs' };
 
+/** The package with a static tini, per family (RHEL has none in its base repositories). */
+const INIT_PACKAGE: Partial<Record<OsFamily, string>> = { debian: 'tini', alpine: 'tini-static' };
+
 /** Distribution package names for the requirements (the same names in every supported family). */
 export function packageNames(reqs: readonly Requirement[]): string[] {
   return reqs.map((r) => PACKAGE_NAMES[r]);
@@ -78,7 +87,7 @@ const APT_LOCK_WAIT = [
 ];
 
 /** The root shell script that installs `pkgs` with the family's package manager. */
-export function installScript(family: OsFamily, pkgs: readonly string[]): string {
+export function installScript(family: OsFamily, pkgs: readonly string[], opts: { update?: boolean } = {}): string {
   const names = shJoin(pkgs);
   switch (family) {
     case 'debian':
@@ -86,7 +95,7 @@ export function installScript(family: OsFamily, pkgs: readonly string[]): string
         'set -e',
         'export DEBIAN_FRONTEND=noninteractive',
         ...APT_LOCK_WAIT,
-        'apt-get -o DPkg::Lock::Timeout=300 -q update',
+        ...(opts.update === false ? [] : ['apt-get -o DPkg::Lock::Timeout=300 -q update']),
         `apt-get -o DPkg::Lock::Timeout=300 -q -y install --no-install-recommends ${names}`,
       ].join('\n');
     case 'rhel':
@@ -137,16 +146,40 @@ export async function ensurePackages(ssh: SshClient, os: OsRelease, progress: Pr
   await step(progress, 'cloud-init', 'Waiting for cloud-init', () => waitForCloudInit(ssh, progress));
   const before = await probe(ssh);
   const missing = missingRequirements(before);
-  if (missing.length === 0) return [];
-  if (os.family === 'tsos' || os.family === 'unknown') {
+  if (missing.length === 0 && before.init) return [];
+  if (missing.length > 0 && (os.family === 'tsos' || os.family === 'unknown')) {
     throw missingError(ssh, os, missing, before, '(tsmachine cannot install packages on this OS)');
   }
   const pkgs = packageNames(missing);
-  await step(progress, 'packages', `Installing ${pkgs.join(', ')}`, () =>
-    ssh.run(installScript(os.family, pkgs), { sudo: true, label: `install ${pkgs.join(' ')}` }),
-  );
-  const after = await probe(ssh);
-  const still = missingRequirements(after);
-  if (still.length > 0) throw missingError(ssh, os, still, after, `after installing ${pkgs.join(', ')}`);
+  if (pkgs.length > 0) {
+    await step(progress, 'packages', `Installing ${pkgs.join(', ')}`, () =>
+      ssh.run(installScript(os.family, pkgs), { sudo: true, label: `install ${pkgs.join(' ')}` }),
+    );
+    const after = await probe(ssh);
+    const still = missingRequirements(after);
+    if (still.length > 0) throw missingError(ssh, os, still, after, `after installing ${pkgs.join(', ')}`);
+  }
+  if (!before.init) pkgs.push(...(await installInit(ssh, os, progress, pkgs.length === 0)));
   return pkgs;
+}
+
+/** Installs the static tini of `docker run --init` where the family has it; a failure only warns. */
+async function installInit(ssh: SshClient, os: OsRelease, progress: ProgressSink, update: boolean): Promise<string[]> {
+  const pkg = INIT_PACKAGE[os.family];
+  const warn = (why: string) => progress({ kind: 'warn', message: `${why}: "docker run --init" will be refused on ${ssh.endpoint} until a static tini is installed (/usr/bin/tini-static)` });
+  if (!pkg) {
+    warn(`no tini package for ${os.prettyName}`);
+    return [];
+  }
+  try {
+    await step(progress, 'packages', `Installing ${pkg}`, () => ssh.run(installScript(os.family, [pkg], { update }), { sudo: true, label: `install ${pkg}` }));
+  } catch (e) {
+    warn(`${pkg} could not be installed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
+    return [];
+  }
+  if (!(await probe(ssh)).init) {
+    warn(`${pkg} installed no static tini`);
+    return [];
+  }
+  return [pkg];
 }

@@ -14,25 +14,25 @@ import {
 test('the probe script runs here and finds what this host has', async () => {
   const r = await hostExec('sh', ['-c', PROBE_SCRIPT], { env: { PATH: '/usr/bin:/bin' } });
   const tools = parseProbe(r.stdout);
-  // This dev host has runc, conmon, iptables (in /usr/sbin: the probe must add it to PATH), socat and node 20.
-  assert.deepEqual(tools, { runtime: true, conmon: true, iptables: true, socat: true, nodeVersion: process.version });
+  // This dev host has runc, conmon, iptables (in /usr/sbin: the probe must add it to PATH), socat, tini-static and node 20.
+  assert.deepEqual(tools, { runtime: true, conmon: true, iptables: true, socat: true, init: true, nodeVersion: process.version });
   assert.deepEqual(missingRequirements(tools), []);
 });
 
 test('missingRequirements: node older than 18 or unparsable counts as missing', () => {
-  const base = { runtime: true, conmon: true, iptables: true, socat: true };
+  const base = { runtime: true, conmon: true, iptables: true, socat: true, init: false };
   assert.deepEqual(missingRequirements({ ...base, nodeVersion: 'v18.19.0' }), []);
   assert.deepEqual(missingRequirements({ ...base, nodeVersion: 'v12.22.9' }), ['node']);
   assert.deepEqual(missingRequirements({ ...base, nodeVersion: '' }), ['node']);
-  assert.deepEqual(missingRequirements({ runtime: false, conmon: false, iptables: false, socat: false, nodeVersion: 'v20.0.0' }), ['runtime', 'conmon', 'iptables', 'socat']);
+  assert.deepEqual(missingRequirements({ runtime: false, conmon: false, iptables: false, socat: false, init: true, nodeVersion: 'v20.0.0' }), ['runtime', 'conmon', 'iptables', 'socat']);
   assert.equal(nodeMajor('v20.11.1\n'), 20);
   assert.equal(nodeMajor('garbage'), undefined);
   assert.deepEqual(packageNames(['runtime', 'node']), ['runc', 'nodejs']);
 });
 
 test('parseProbe reads key=value lines and tolerates noise', () => {
-  assert.deepEqual(parseProbe('motd\nruntime=no\nconmon=yes\niptables=yes\nsocat=yes\nnode=v16.0.0\n'), {
-    runtime: false, conmon: true, iptables: true, socat: true, nodeVersion: 'v16.0.0',
+  assert.deepEqual(parseProbe('motd\nruntime=no\nconmon=yes\niptables=yes\nsocat=yes\ninit=no\nnode=v16.0.0\n'), {
+    runtime: false, conmon: true, iptables: true, socat: true, init: false, nodeVersion: 'v16.0.0',
   });
 });
 
@@ -42,6 +42,7 @@ test('installScript: apt-get noninteractive with lock waits, dnf/yum, apk; all v
   assert.match(apt, /fuser \/var\/lib\/dpkg\/lock-frontend/);
   assert.match(apt, /apt-get -o DPkg::Lock::Timeout=300 -q update\n/);
   assert.match(apt, /apt-get -o DPkg::Lock::Timeout=300 -q -y install --no-install-recommends runc nodejs$/);
+  assert.doesNotMatch(installScript('debian', ['tini'], { update: false }), /apt-get .* update/, 'no second update right after one');
   assert.match(installScript('rhel', ['conmon']), /if command -v dnf .*; then dnf -y -q install conmon; else yum -y -q install conmon; fi/);
   assert.match(installScript('alpine', ['iptables']), /apk add --wait 300 --no-cache iptables/);
   assert.throws(() => installScript('tsos', ['runc']), RangeError);
