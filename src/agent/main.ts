@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import { parseAgentFlags, agentUsage, FlagError, type AgentConfig } from './config/flags';
 import { createLogger, type Logger } from './util/log';
 import { isPidAlive } from './util/proc';
+import { IdleReclaimer } from './util/idle-gc';
 import { openEngine } from './engine';
 import { Router } from './http/router';
 import { listen } from './http/server';
@@ -63,12 +64,14 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
   networkRoutes(router, engine);
   statsRoutes(router, engine);
   updateRoutes(router, engine);
-  const servers: Server[] = await listen(config.hosts, config.tls, { router, log });
+  const reclaimer = new IdleReclaimer();
+  const servers: Server[] = await listen(config.hosts, config.tls, { router, log, activity: reclaimer });
   log.info('tsagent listening', { version: AGENT_VERSION, hosts: config.hosts.map((h) => `${h.proto}://${h.address}`).join(','), runtime: engine.runtime.bin, dataRoot: config.dataRoot });
   const shutdown = (sig: string) => {
     log.info('shutting down; containers keep running', { signal: sig });
     watcher.stop();
     health.stopAll();
+    reclaimer.stop();
     for (const s of servers) { s.close(); (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.(); }
     void fsp.rm(config.pidfile, { force: true }).finally(() => process.exit(0));
   };

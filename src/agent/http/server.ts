@@ -81,12 +81,15 @@ function makeContext(req: http.IncomingMessage, respond: Responder, upgrade?: { 
 export interface ServeOptions {
   router: Router;
   log: Logger;
+  /** Told when a request begins and ends (memory is given back when the agent goes quiet). */
+  activity?: { touch(): void };
 }
 
 /** Dispatches one request (plain or upgraded) to the router; answers errors as dockerd does. */
 async function dispatch(opts: ServeOptions, req: http.IncomingMessage, respond: Responder, upgrade?: { socket: Duplex; head: Buffer }): Promise<void> {
   const started = Date.now();
   let status = 0;
+  opts.activity?.touch();
   try {
     const ctx = makeContext(req, respond, upgrade);
     const { handler, params } = opts.router.match(ctx.method, ctx.path);
@@ -101,6 +104,7 @@ async function dispatch(opts: ServeOptions, req: http.IncomingMessage, respond: 
       else respond.json(err.status, { message: err.message });
     }
   } finally {
+    opts.activity?.touch();
     opts.log.debug('request', { method: req.method, url: req.url, status: status || undefined, ms: Date.now() - started });
   }
 }
