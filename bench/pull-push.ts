@@ -9,9 +9,11 @@
  *   push (reuse)    pulled image -> empty registry, original blobs   | skopeo: oci: dir -> registry
  *   push (gzip)     imported image (plain layers) -> empty registry  | skopeo: uncompressed oci: dir -> registry (it compresses)
  *
- * Docker Engine (pull only) is a third peer when `dockerd` is on PATH (scripts/bench-setup.sh
- * installs docker.io): a fresh private dockerd per run with `--insecure-registry` for the loopback
- * registry; without it the row prints "dockerd not installed: skipped".
+ * Docker Engine is a third peer when `dockerd` is on PATH (scripts/bench-setup.sh installs
+ * docker.io): per run a fresh private dockerd with `--insecure-registry` for the loopback
+ * registries pulls the image cold, then pushes it to a fresh empty registry (dockerd keeps no
+ * compressed blobs, so its push compresses again: compared with both tsagent push rows);
+ * without dockerd the table prints "dockerd not installed: skipped".
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -31,11 +33,23 @@ function dockerdPath(): string | undefined {
   return r.status === 0 && r.stdout.trim() ? r.stdout.trim() : undefined;
 }
 
-/** One cold `docker pull` through a fresh private dockerd (bench/engines.ts) that trusts the loopback registry. */
-async function dockerdPull(registryHost: string, image: string): Promise<number> {
-  const e = await startDockerd(['--insecure-registry', registryHost]);
+/**
+ * One cold `docker pull` through a fresh private dockerd (bench/engines.ts) that trusts the
+ * loopback registries, then a `docker push` of that image to a fresh empty registry (dockerd
+ * keeps no compressed blobs: it compresses every layer again). Returns both times.
+ */
+async function dockerdPullPush(registryHost: string, image: string): Promise<{ pull: number; push: number }> {
+  const e = await startDockerd(['--insecure-registry', '127.0.0.0/8']);
   try {
-    return await timed(() => checked(e.docker(['pull', image], { timeoutMs: 300_000 }), 'dockerd pull'));
+    const pull = await timed(() => checked(e.docker(['pull', image], { timeoutMs: 300_000 }), 'dockerd pull'));
+    const dst = await TestRegistry.start();
+    try {
+      await checked(e.docker(['tag', image, `${dst.host}/dd/img:1`]), 'dockerd tag');
+      const push = await timed(() => checked(e.docker(['push', `${dst.host}/dd/img:1`], { timeoutMs: 300_000 }), 'dockerd push'));
+      return { pull, push };
+    } finally {
+      dst.stop();
+    }
   } finally {
     const left = await e.stop();
     if (left.length) console.error(`dockerd: cleaned up by force: ${left.join('; ')}`);
@@ -107,12 +121,17 @@ async function main(): Promise<void> {
       const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
       console.log(`| ${name} | ${f(r.ts)} | ${f(r.sk)} | ${median(r.ts).toFixed(0)} | ${median(r.sk).toFixed(0)} | ${(median(r.ts) / median(r.sk)).toFixed(2)} |`);
     }
-    const dd = dockerdPath();
-    if (!dd) { console.log('\ndockerd not installed: skipped'); return; }
-    const times: number[] = [];
-    for (let i = 0; i < RUNS; i++) times.push(await dockerdPull(src.host, `${src.host}/bench/img:1`));
-    const ts = median(rows.pull.ts);
-    console.log(`\n| dockerd pull | ${times.map((x) => x.toFixed(0)).join(', ')} | median ${median(times).toFixed(0)} | tsagent / dockerd ${(ts / median(times)).toFixed(2)} |`);
+    if (!dockerdPath()) { console.log('\ndockerd not installed: skipped'); return; }
+    const dd: Array<{ pull: number; push: number }> = [];
+    for (let i = 0; i < RUNS; i++) dd.push(await dockerdPullPush(src.host, `${src.host}/bench/img:1`));
+    const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+    console.log('\n| operation | dockerd ms (runs) | dockerd median | tsagent / dockerd |');
+    console.log('|---|---|---|---|');
+    const pulls = dd.map((d) => d.pull);
+    const pushes = dd.map((d) => d.push);
+    console.log(`| pull | ${f(pulls)} | ${median(pulls).toFixed(0)} | ${(median(rows.pull.ts) / median(pulls)).toFixed(2)} |`);
+    console.log(`| push (tsagent: reuse) | ${f(pushes)} | ${median(pushes).toFixed(0)} | ${(median(rows['push (reuse)'].ts) / median(pushes)).toFixed(2)} |`);
+    console.log(`| push (tsagent: gzip) | ${f(pushes)} | ${median(pushes).toFixed(0)} | ${(median(rows['push (gzip)'].ts) / median(pushes)).toFixed(2)} |`);
   } finally {
     for (const c of cleanups.reverse()) await c();
   }
