@@ -245,6 +245,8 @@ export async function waitForSsh(
     });
   }
   let lastError: unknown;
+  // Every distinct failure and how often it came, for the timeout message (not only the last).
+  const failures = new Map<string, number>();
   const got = await waitFor<SshClient | TsmError>(
     async () => {
       try {
@@ -252,13 +254,18 @@ export async function waitForSsh(
       } catch (e) {
         if (isTsmError(e, 'SSH_HOST_KEY_MISMATCH')) return e;
         lastError = e;
+        const m = e instanceof Error ? e.message : String(e);
+        failures.set(m, (failures.get(m) ?? 0) + 1);
         throw e;
       }
     },
     { timeoutMs: o.timeoutMs, signal: o.signal, intervalMs: o.intervalMs ?? 1000, what: `SSH on ${endpointName(endpoint)}` },
   ).catch((e: unknown) => {
-    if (isTsmError(e, 'TIMEOUT') && lastError instanceof TsmError && lastError.suggestion) {
-      throw new TsmError('TIMEOUT', e.message, { cause: lastError, suggestion: lastError.suggestion });
+    if (isTsmError(e, 'TIMEOUT')) {
+      const seen = [...failures].map(([m, n]) => `  ${n}× ${m}`).join('\n');
+      const message = seen ? `${e.message}; the attempts failed with:\n${seen}` : e.message;
+      const hint = lastError instanceof TsmError ? lastError.suggestion : undefined;
+      throw new TsmError('TIMEOUT', message, { cause: lastError ?? e, suggestion: hint ?? (e as TsmError).suggestion });
     }
     throw e;
   });

@@ -188,11 +188,13 @@ test('connection errors are SSH_ERROR naming the endpoint, with what to check', 
   await assert.rejects(SshClient.connect({ ...sshd.endpoint(), privateKeyPath: '/nonexistent/key' }), (e) => isTsmError(e, 'SSH_ERROR') && /\/nonexistent\/key/.test(e.message));
 });
 
-test('waitForSsh reports the last reason on timeout and honours abort', async () => {
+test('waitForSsh reports every reason on timeout and honours abort', async () => {
   const t0 = Date.now();
   await assert.rejects(waitForSsh({ ...sshd.endpoint(), port: 1, knownHostsPath: knownHosts }, { timeoutMs: 1500, intervalMs: 200 }), (e) => {
     assert.ok(isTsmError(e, 'TIMEOUT'));
     assert.match(e.message, /SSH on root@127\.0\.0\.1:1: .*connection refused/);
+    // Every distinct failure is listed with its count, not only the last one.
+    assert.match(e.message, /the attempts failed with:\n {2}([2-9]|\d{2,})× .*connection refused/);
     assert.ok(e.suggestion);
     return true;
   });
