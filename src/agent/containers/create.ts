@@ -47,12 +47,22 @@ export function mergeRunConfig(user: RunConfig, image: RunConfig): RunConfig {
   return out;
 }
 
+/** `--network container:NAME` shares that container's network stack: nothing of its own may be set (dockerd's errors). */
+function checkContainerNetworkMode(h: HostConfig, mode: string): void {
+  if (mode === 'container:') throw badRequest('invalid network mode: invalid container format container:<name|id>');
+  const bindings = Object.values((h.PortBindings ?? {}) as Record<string, unknown[] | null>).some((b) => (b?.length ?? 0) > 0);
+  if (bindings || h.PublishAllPorts) throw badRequest('conflicting options: port publishing and the container type network mode');
+  if (h.Dns?.length) throw badRequest('conflicting options: dns and the network mode');
+  if (h.ExtraHosts?.length) throw badRequest('conflicting options: custom host-to-IP mapping and the network mode');
+  if ((h as { Links?: string[] }).Links?.length) throw badRequest('conflicting options: container type network can\'t be used with links. This would result in undefined behavior');
+}
+
 /** Checks the HostConfig fields tsagent acts on; returns it with dockerd's defaults filled in. */
 export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   const h: HostConfig = { ...(hc ?? {}) };
   const mode = h.NetworkMode || 'default';
   // Other names are user-defined networks, checked by network/sandbox.ts networksAtCreate.
-  if (mode.startsWith('container:')) throw badRequest('--network container:<name> is not supported by tsagent yet');
+  if (mode.startsWith('container:')) checkContainerNetworkMode(h, mode);
   h.NetworkMode = mode === 'default' ? 'bridge' : mode;
   if (h.RestartPolicy?.Name !== undefined && !VALID_POLICIES.includes(h.RestartPolicy.Name)) {
     throw badRequest(`invalid restart policy: unknown policy '${h.RestartPolicy.Name}'; use one of 'no', 'always', 'unless-stopped', or 'on-failure'`);
@@ -103,7 +113,11 @@ export function buildRecord(id: string, name: string, body: CreateBody, image: I
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw badRequest('no command specified');
   const hostConfig = normalizeHostConfig(hc);
-  config.Hostname = user.Hostname || (hostConfig.NetworkMode === 'host' ? hostname() : id.slice(0, 12));
+  const sharesNetwork = hostConfig.NetworkMode!.startsWith('container:');
+  if (sharesNetwork && user.Hostname) throw badRequest('conflicting options: hostname and the network mode');
+  if (sharesNetwork && (user as { MacAddress?: string }).MacAddress) throw badRequest('conflicting options: mac-address and the network mode');
+  // Shared network: the hostname is the other container's, set at start.
+  config.Hostname = user.Hostname || (hostConfig.NetworkMode === 'host' ? hostname() : sharesNetwork ? '' : id.slice(0, 12));
   config.Domainname = user.Domainname ?? '';
   config.Image = body.Image;
   return {

@@ -7,7 +7,7 @@ import { atomicWriteJson, mkdirp } from '../util/fsx';
 import { isMountPoint, mountOverlay, unmount } from '../util/mount';
 import { resolveInRoot } from '../layers/path-scope';
 import { resolveUser } from './user';
-import { writeEtcFiles } from './etc-files';
+import { etcPaths, writeEtcFiles } from './etc-files';
 import { generateSpec } from './spec';
 import { startConmon, type ConmonResult } from '../runtime/conmon';
 import { removeCgroup } from '../runtime/cgroups';
@@ -44,8 +44,11 @@ async function ensureCwd(rootfs: string, cwd: string): Promise<void> {
 async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string, net: NetSetup): Promise<void> {
   const p = engine.paths.container(rec.Id);
   const hc = rec.HostConfig;
-  const host = rec.Config.Hostname || (hc.NetworkMode === 'host' ? osHostname() : rec.Id.slice(0, 12));
-  const etc = await writeEtcFiles(p.dir, host, {
+  // A shared network stack comes with the other container's hostname and /etc files, as in dockerd.
+  const shared = net.sharedWith;
+  const host = shared ? shared.Config.Hostname || shared.Id.slice(0, 12) : rec.Config.Hostname || (hc.NetworkMode === 'host' ? osHostname() : rec.Id.slice(0, 12));
+  if (shared) rec.Config.Hostname = host; // as dockerd: inspect and exec's HOSTNAME show the shared one
+  const etc = shared ? etcPaths(engine.paths.container(shared.Id).dir) : await writeEtcFiles(p.dir, host, {
     extraHosts: [...(hc.ExtraHosts ?? []), ...net.hostsEntries], dns: hc.Dns?.length ? hc.Dns : net.nameservers, dnsSearch: hc.DnsSearch ?? [], dnsOptions: hc.DnsOptions ?? [], hostNetwork: hc.NetworkMode === 'host',
   });
   const user = await resolveUser(rootfs, rec.Config.User ?? '');
@@ -54,7 +57,7 @@ async function writeBundle(engine: Engine, rec: ContainerRecord, rootfs: string,
   const spec = generateSpec({
     id: rec.Id, hostname: host, rootfs, args: init ? init.args : [rec.Path, ...rec.Args], env: rec.Config.Env ?? [],
     cwd: rec.Config.WorkingDir || '/', user, tty: !!rec.Config.Tty,
-    cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: hc.NetworkMode ?? 'bridge', netnsPath: net.sandboxKey,
+    cgroupsPath: `${engine.config.cgroupParent}/${rec.Id}`, etc, networkMode: net.hostNetwork ? 'host' : hc.NetworkMode ?? 'bridge', netnsPath: net.sandboxKey,
     privileged: !!hc.Privileged, availableCaps: hostCapabilities(), capAdd: hc.CapAdd ?? [], capDrop: hc.CapDrop ?? [], readonlyRootfs: !!hc.ReadonlyRootfs,
     mounts: [...(await setupMounts(engine, rec, rootfs)), ...(init ? [init.mount] : [])],
     resources: specResources(hc), rlimits: rlimits(hc), noNewPrivileges: securityOptions(hc).noNewPrivileges,

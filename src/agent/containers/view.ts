@@ -49,7 +49,9 @@ export function listEntry(rec: ContainerRecord): Record<string, unknown> {
 /** GET /containers/{id}/json. */
 export function inspectContainer(engine: Engine, rec: ContainerRecord, execIds: string[]): Record<string, unknown> {
   const p = engine.paths.container(rec.Id);
-  const etc = etcPaths(p.dir);
+  // --network container:ID uses that container's hostname, hosts and resolv.conf files.
+  const mode = rec.HostConfig.NetworkMode ?? '';
+  const etc = etcPaths(mode.startsWith('container:') ? engine.paths.container(mode.slice('container:'.length)).dir : p.dir);
   return {
     Id: rec.Id,
     Created: rec.Created,

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ContainerRecord } from '../containers/types';
 import { randomId } from '../util/ids';
-import { badRequest, forbidden, notFound, serverError } from './errors';
+import { badRequest, conflict, forbidden, notFound, serverError } from './errors';
 import { allocate, release, IpamError } from './ipam';
 import { macFor, parseIp } from './ipv4';
 import { createNetns, deleteNetns, ipBatch, linkExists } from './host-net';
@@ -14,6 +14,10 @@ import { emptyEndpoint, type ContainerNet, type EndpointSettings, type NetworkRe
 export interface NetSetup {
   /** The network namespace file for the OCI spec (undefined: runc makes one, or host networking). */
   sandboxKey?: string;
+  /** `--network container:X`: the running container X whose network stack, hostname and /etc files are shared. */
+  sharedWith?: ContainerRecord;
+  /** Host networking (--network host, or shared with a container that has it). */
+  hostNetwork?: boolean;
   /** "name:ip" lines for /etc/hosts (the container's own address). */
   hostsEntries: string[];
   /** Nameservers to put in resolv.conf instead of the host's (the network's DNS server). */
@@ -30,6 +34,15 @@ export type EndpointsConfig = Record<string, Partial<EndpointSettings> | null>;
 /** Fills rec.Net from HostConfig.NetworkMode and NetworkingConfig.EndpointsConfig (container create). */
 export function networksAtCreate(mgr: NetworkManager, rec: ContainerRecord, endpoints: EndpointsConfig | undefined): void {
   const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+  if (mode.startsWith('container:')) {
+    // Not a 404: the CLI answers a 404 from create by pulling the image.
+    const target = mgr.containers.find(mode.slice('container:'.length));
+    if (!target) throw badRequest(`No such container: ${mode.slice('container:'.length)}`);
+    if (Object.keys(endpoints ?? {}).some((k) => k !== 'default' && k !== mode)) throw badRequest('conflicting options: a container sharing another\'s network cannot be connected to networks');
+    rec.HostConfig.NetworkMode = `container:${target.Id}`;
+    rec.Net = { networks: {} };
+    return;
+  }
   const main = mgr.store.find(mode);
   if (!main && mode === 'bridge') { rec.Net = { networks: { bridge: emptyEndpoint('') } }; return; } // agent run with --bridge none
   // Not a 404: the CLI answers a 404 from create by pulling the image.
@@ -63,6 +76,8 @@ function hex(n: number): string {
 
 /** Sets up the container's network namespace before its process starts. On failure undoes it. */
 export async function setUpSandbox(mgr: NetworkManager, rec: ContainerRecord): Promise<NetSetup> {
+  const mode = rec.HostConfig.NetworkMode ?? 'bridge';
+  if (mode.startsWith('container:')) return sharedSandbox(mgr, mode.slice('container:'.length));
   if (!rec.Net) networksAtCreate(mgr, rec, undefined); // records from before networking existed
   const setup: NetSetup = { hostsEntries: [], nameservers: [] };
   const main = mainNetwork(mgr, rec);
@@ -100,6 +115,20 @@ export function mainNetwork(mgr: NetworkManager, rec: ContainerRecord): NetworkR
   const mode = mgr.store.find(rec.HostConfig.NetworkMode ?? 'bridge');
   if (mode && mode.Driver !== 'bridge') return undefined;
   return nets.find((n) => n.Id === mode?.Id && n.Driver === 'bridge') ?? nets.find((n) => n.Driver === 'bridge');
+}
+
+/**
+ * `--network container:ID`: the running container's network namespace (its namespace file, or
+ * its process's when runc made the namespace: --network none, or itself shared), or host
+ * networking when it has that. Nothing is created, so nothing is torn down.
+ */
+function sharedSandbox(mgr: NetworkManager, ref: string): NetSetup {
+  const target = mgr.containers.find(ref);
+  if (!target) throw notFound(`No such container: ${ref}`);
+  if (!target.State.Running || !target.State.Pid) throw conflict(`cannot join network of a non running container: ${target.Id}`);
+  const hostNetwork = target.HostConfig.NetworkMode === 'host';
+  const sandboxKey = hostNetwork ? undefined : (target.Net?.sandboxKey ?? `/proc/${target.State.Pid}/ns/net`);
+  return { sandboxKey, sharedWith: target, hostNetwork, hostsEntries: [], nameservers: [] };
 }
 
 /** Creates the veth pair of `n` in the container's namespace, with an address from its pool. */
@@ -238,7 +267,7 @@ async function publishPorts(mgr: NetworkManager, rec: ContainerRecord, main: Net
 export async function connect(mgr: NetworkManager, rec: ContainerRecord, n: NetworkRecord, cfg: Partial<EndpointSettings>): Promise<void> {
   if (!rec.Net) networksAtCreate(mgr, rec, undefined);
   const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-  if (mode === 'host' || mode === 'none' || n.Driver !== 'bridge') {
+  if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.Driver !== 'bridge') {
     throw forbidden(n.Driver !== 'bridge' ? `container cannot be disconnected from host network or connected to host network`
       : `container sharing network namespace with another container or host cannot be connected to any other network`);
   }

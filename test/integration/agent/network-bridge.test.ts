@@ -91,6 +91,41 @@ test('the bridge keeps one MAC, derived from its gateway, while containers come 
   }
 });
 
+test('--network container:NAME shares that container\'s network stack, hostname and /etc files', async () => {
+  assert.equal((await h.docker(['run', '-d', '--name', 'netowner', 'bb', ...HTTPD])).code, 0);
+  try {
+    const owner = await inspect('netowner');
+    const r = await h.docker(['run', '--rm', '--network', 'container:netowner', 'bb', 'sh', '-c', 'wget -qO- http://127.0.0.1:80/ && hostname && ip -o -4 addr show eth0']);
+    assert.equal(r.code, 0, r.stderr);
+    const [page, host, addr] = r.stdout.trim().split('\n');
+    assert.equal(page, `hello from ${owner.Config.Hostname}`, 'the owner\'s server on the shared loopback');
+    assert.equal(host, owner.Config.Hostname);
+    assert.match(addr, new RegExp(`inet ${owner.NetworkSettings.IPAddress.replace(/\./g, '\\.')}/`));
+
+    assert.equal((await h.docker(['create', '--name', 'joined', '--network', 'container:netowner', 'bb', 'sleep', '60'])).code, 0);
+    const joined = await inspect('joined');
+    assert.equal(joined.HostConfig.NetworkMode, `container:${owner.Id}`);
+    assert.deepEqual(joined.NetworkSettings.Networks, {});
+    const connect = await h.docker(['network', 'connect', 'bridge', 'joined']);
+    assert.notEqual(connect.code, 0);
+    assert.match(connect.stderr, /sharing network namespace with another container/);
+
+    const published = await h.docker(['create', '--network', 'container:netowner', '-p', '8081:80', 'bb', 'true']);
+    assert.notEqual(published.code, 0);
+    assert.match(published.stderr, /conflicting options: port publishing and the container type network mode/);
+    const missing = await h.docker(['create', '--network', 'container:nope', 'bb', 'true']);
+    assert.notEqual(missing.code, 0);
+    assert.match(missing.stderr, /No such container: nope/);
+
+    assert.equal((await h.docker(['stop', '-t', '1', 'netowner'])).code, 0);
+    const start = await h.docker(['start', 'joined']);
+    assert.notEqual(start.code, 0);
+    assert.match(start.stderr, new RegExp(`cannot join network of a non running container: ${owner.Id}`));
+  } finally {
+    await h.docker(['rm', '-f', 'joined', 'netowner']);
+  }
+});
+
 test('a published port answers on the namespace address, 127.0.0.1 and from outside', async () => {
   const want = /hello from [0-9a-f]{12}/;
   assert.match((await wget(`http://${OWN_IP}:8080/`)).stdout, want);
