@@ -12,20 +12,13 @@ if [ "$(id -u)" != 0 ]; then
   exit 1
 fi
 
-packages=(docker.io tini)   # dockerd + containerd + runc; tini (docker-init) reaps the shims' zombies
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  echo "Installing: ${missing[*]}"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  # Where an init system runs, the package starts a host-wide dockerd; the benchmarks do not
-  # want one (it would share the host's /var/lib/docker and iptables): stop what we just added.
-  if [[ " ${missing[*]} " == *" docker.io "* ]] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
-    systemctl disable --now docker.socket docker.service >/dev/null 2>&1 || true
-  fi
+# Debian's Docker Engine (dockerd + containerd + runc); tini, which setup.sh installs, is the
+# docker-init that reaps the shims' zombies.
+had_docker=no
+dpkg-query -W -f='${Status}' docker.io 2>/dev/null | grep -q 'install ok installed' && had_docker=yes
+bash scripts/setup.sh docker.io
+# Where an init system runs, the package starts a host-wide dockerd; the benchmarks do not want
+# one (it would share the host's /var/lib/docker and iptables): stop what was just added.
+if [ "$had_docker" = no ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
+  systemctl disable --now docker.socket docker.service >/dev/null 2>&1 || true
 fi
-
-bash scripts/setup.sh

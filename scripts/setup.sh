@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what tsmachine and its test suites need on Debian/Ubuntu (run as root), then builds.
-# Used by README's set-up and by CI.
+# Used by README's set-up and by CI. Arguments are more packages to install with them
+# (scripts/bench-setup.sh adds the benchmarks' peer engine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +19,7 @@ packages=(
   zstd                                    # zstd layers in the registry tests
   fish tcsh                               # env output is checked by the real shells
   ca-certificates
+  "$@"
 )
 missing=()
 for p in "${packages[@]}"; do
