@@ -14,6 +14,7 @@ packages=(
   iproute2 iptables util-linux procps     # namespaces, veth, bridge, firewall
   openssh-server openssh-client tini      # local machines: sshd, PID 1
   runc conmon socat tmux                  # tsagent's OCI runtime, container monitor, TTY input relay; tmux drives the TTY tests
+  attr                                    # setfattr: tsagent sets layer members' extended attributes (file capabilities)
   busybox-static                          # test images are built from it
   docker-registry docker-compose skopeo   # real registry, compose and skopeo for the tests
   zstd                                    # zstd layers in the registry tests

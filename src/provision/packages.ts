@@ -17,6 +17,8 @@ export interface HostTools {
   socat: boolean;
   /** A static tini for `docker run --init` (optional: without it only --init is refused). */
   init: boolean;
+  /** setfattr, for layer members' extended attributes (optional: without it they are skipped with a warning). */
+  xattr: boolean;
   /** `node --version` output (`v20.11.1`), or '' when node is missing. */
   nodeVersion: string;
 }
@@ -31,7 +33,7 @@ const INIT_PATHS = ['/usr/libexec/docker/docker-init', '/usr/bin/docker-init', '
 const has = (name: string, cmd: string) =>
   `if ${cmd}; then echo ${name}=yes; else echo ${name}=no; fi`;
 
-/** Prints `runtime=yes|no`, `conmon=...`, `iptables=...`, `socat=...`, `init=...`, `node=<version>`. Needs no root. */
+/** Prints `runtime=yes|no`, `conmon=...`, `iptables=...`, `socat=...`, `init=...`, `xattr=...`, `node=<version>`. Needs no root. */
 export const PROBE_SCRIPT = [
   SYSTEM_PATH,
   has('runtime', 'command -v runc >/dev/null 2>&1 || command -v crun >/dev/null 2>&1'),
@@ -39,6 +41,7 @@ export const PROBE_SCRIPT = [
   has('iptables', 'command -v iptables >/dev/null 2>&1'),
   has('socat', 'command -v socat >/dev/null 2>&1'),
   has('init', INIT_PATHS.map((p) => `[ -x ${p} ]`).join(' || ')),
+  has('xattr', 'command -v setfattr >/dev/null 2>&1'),
   'echo "node=$(node --version 2>/dev/null || true)"',
 ].join('\n');
 
@@ -48,7 +51,7 @@ export function parseProbe(output: string): HostTools {
     const i = line.indexOf('=');
     if (i > 0) v[line.slice(0, i).trim()] = line.slice(i + 1).trim();
   }
-  return { runtime: v.runtime === 'yes', conmon: v.conmon === 'yes', iptables: v.iptables === 'yes', socat: v.socat === 'yes', init: v.init === 'yes', nodeVersion: v.node ?? '' };
+  return { runtime: v.runtime === 'yes', conmon: v.conmon === 'yes', iptables: v.iptables === 'yes', socat: v.socat === 'yes', init: v.init === 'yes', xattr: v.xattr === 'yes', nodeVersion: v.node ?? '' };
 }
 
 /** Major version of `node --version` output (`v18.19.0` -> 18), undefined when unparsable. */
@@ -69,8 +72,12 @@ export function missingRequirements(t: HostTools): Requirement[] {
 
 const PACKAGE_NAMES: Record<Requirement, string> = { runtime: 'runc', conmon: 'conmon', iptables: 'iptables', socat: 'socat', node: 'nodejs' };
 
-/** The package with a static tini, per family (RHEL has none in its base repositories). */
-const INIT_PACKAGE: Partial<Record<OsFamily, string>> = { debian: 'tini', alpine: 'tini-static' };
+/** What tsagent can do without, and the package that brings it, per family. */
+const OPTIONAL: ReadonlyArray<{ has: (t: HostTools) => boolean; packages: Partial<Record<OsFamily, string>>; without: string }> = [
+  // RHEL's base repositories have no static tini.
+  { has: (t) => t.init, packages: { debian: 'tini', alpine: 'tini-static' }, without: '"docker run --init" will be refused until a static tini is installed (/usr/bin/tini-static)' },
+  { has: (t) => t.xattr, packages: { debian: 'attr', alpine: 'attr', rhel: 'attr' }, without: 'extended attributes of image layers (file capabilities) will be skipped until setfattr is installed (package attr)' },
+];
 
 /** Distribution package names for the requirements (the same names in every supported family). */
 export function packageNames(reqs: readonly Requirement[]): string[] {
@@ -146,7 +153,8 @@ export async function ensurePackages(ssh: SshClient, os: OsRelease, progress: Pr
   await step(progress, 'cloud-init', 'Waiting for cloud-init', () => waitForCloudInit(ssh, progress));
   const before = await probe(ssh);
   const missing = missingRequirements(before);
-  if (missing.length === 0 && before.init) return [];
+  const optional = OPTIONAL.filter((o) => !o.has(before));
+  if (missing.length === 0 && optional.length === 0) return [];
   if (missing.length > 0 && (os.family === 'tsos' || os.family === 'unknown')) {
     throw missingError(ssh, os, missing, before, '(tsmachine cannot install packages on this OS)');
   }
@@ -159,16 +167,16 @@ export async function ensurePackages(ssh: SshClient, os: OsRelease, progress: Pr
     const still = missingRequirements(after);
     if (still.length > 0) throw missingError(ssh, os, still, after, `after installing ${pkgs.join(', ')}`);
   }
-  if (!before.init) pkgs.push(...(await installInit(ssh, os, progress, pkgs.length === 0)));
+  for (const o of optional) pkgs.push(...(await installOptional(ssh, os, progress, o, pkgs.length === 0)));
   return pkgs;
 }
 
-/** Installs the static tini of `docker run --init` where the family has it; a failure only warns. */
-async function installInit(ssh: SshClient, os: OsRelease, progress: ProgressSink, update: boolean): Promise<string[]> {
-  const pkg = INIT_PACKAGE[os.family];
-  const warn = (why: string) => progress({ kind: 'warn', message: `${why}: "docker run --init" will be refused on ${ssh.endpoint} until a static tini is installed (/usr/bin/tini-static)` });
+/** Installs an optional package where the family has it; a failure only warns, naming what will not work. */
+async function installOptional(ssh: SshClient, os: OsRelease, progress: ProgressSink, o: (typeof OPTIONAL)[number], update: boolean): Promise<string[]> {
+  const pkg = o.packages[os.family];
+  const warn = (why: string) => progress({ kind: 'warn', message: `${why}: on ${ssh.endpoint}, ${o.without}` });
   if (!pkg) {
-    warn(`no tini package for ${os.prettyName}`);
+    warn(`no package for ${os.prettyName}`);
     return [];
   }
   try {
@@ -177,8 +185,8 @@ async function installInit(ssh: SshClient, os: OsRelease, progress: ProgressSink
     warn(`${pkg} could not be installed (${e instanceof Error ? e.message.split('\n')[0] : String(e)})`);
     return [];
   }
-  if (!(await probe(ssh)).init) {
-    warn(`${pkg} installed no static tini`);
+  if (!o.has(await probe(ssh))) {
+    warn(`${pkg} is installed but did not bring it`);
     return [];
   }
   return [pkg];

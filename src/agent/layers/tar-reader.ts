@@ -14,8 +14,8 @@ export interface TarHeader {
   linkname: string;
   devmajor: number;
   devminor: number;
-  /** SCHILY.xattr.* records from pax headers. */
-  xattrs: Record<string, string>;
+  /** SCHILY.xattr.* records from the entry's pax header: name -> raw value (may be binary). */
+  xattrs: Record<string, Buffer>;
 }
 
 export interface TarEntry {
@@ -67,32 +67,38 @@ function checksumOk(h: Buffer): boolean {
   return want === unsigned || want === signed;
 }
 
-/** Parses pax extended header records ("%d key=value\n"). */
-export function parsePax(data: Buffer): Record<string, string> {
-  const out: Record<string, string> = {};
+/** Parses pax extended header records ("%d key=value\n") into keys and raw values. */
+export function parsePaxRaw(data: Buffer): Array<[string, Buffer]> {
+  const out: Array<[string, Buffer]> = [];
   let off = 0;
   while (off < data.length) {
     const sp = data.indexOf(0x20, off);
     if (sp === -1) break;
     const len = Number(data.subarray(off, sp).toString('latin1'));
     if (!Number.isInteger(len) || len <= 0 || off + len > data.length) throw new TarFormatError('invalid pax record');
-    const rec = data.subarray(sp + 1, off + len - 1).toString('utf8');
-    const eq = rec.indexOf('=');
-    if (eq > 0) out[rec.slice(0, eq)] = rec.slice(eq + 1);
+    const rec = data.subarray(sp + 1, off + len - 1);
+    const eq = rec.indexOf(0x3d);
+    if (eq > 0) out.push([rec.subarray(0, eq).toString('utf8'), rec.subarray(eq + 1)]);
     off += len;
   }
   return out;
 }
 
-interface Pending { pax: Record<string, string>; longName?: string; longLink?: string }
+/** Parses pax extended header records as text. */
+export function parsePax(data: Buffer): Record<string, string> {
+  return Object.fromEntries(parsePaxRaw(data).map(([k, v]) => [k, v.toString('utf8')]));
+}
+
+const XATTR = 'SCHILY.xattr.';
+
+interface Pending { pax: Record<string, string>; xattrs?: Record<string, Buffer>; longName?: string; longLink?: string }
 
 function buildHeader(h: Buffer, type: TarEntryType, p: Pending, global: Record<string, string>): TarHeader {
   const ustar = h.subarray(257, 263).toString('latin1') === 'ustar\0';
   const prefix = ustar ? str(h, 345, 155) : '';
   const pax = { ...global, ...p.pax };
   const name = pax.path ?? p.longName ?? (prefix ? `${prefix}/${str(h, 0, 100)}` : str(h, 0, 100));
-  const xattrs: Record<string, string> = {};
-  for (const [k, v] of Object.entries(pax)) if (k.startsWith('SCHILY.xattr.')) xattrs[k.slice(13)] = v;
+  const xattrs = p.xattrs ?? {};
   return {
     name,
     type,
@@ -133,7 +139,12 @@ export async function* readTar(source: AsyncIterable<Buffer | string>): AsyncGen
     if ('xgLK'.includes(flag)) {
       const data = (await r.read(size)) ?? Buffer.alloc(0);
       await r.skip(pad(size));
-      if (flag === 'x') pending.pax = { ...pending.pax, ...parsePax(data) };
+      if (flag === 'x') {
+        for (const [k, v] of parsePaxRaw(data)) {
+          if (k.startsWith(XATTR)) (pending.xattrs ??= {})[k.slice(XATTR.length)] = Buffer.from(v);
+          else pending.pax[k] = v.toString('utf8');
+        }
+      }
       else if (flag === 'g') Object.assign(global, parsePax(data));
       else if (flag === 'L') pending.longName = str(data, 0, data.length);
       else pending.longLink = str(data, 0, data.length);

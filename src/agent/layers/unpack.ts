@@ -3,6 +3,7 @@ import { posix } from 'node:path';
 import { readTar, type TarEntry, type TarHeader } from './tar-reader';
 import { cleanMemberPath, resolveInRoot, PathEscapeError } from './path-scope';
 import { runOk } from '../util/proc';
+import { applyXattrs, type XattrResult } from './xattrs';
 
 export interface UnpackOptions {
   /**
@@ -47,7 +48,7 @@ interface State {
   /** Clean relative paths this layer created (kept when a later opaque marker hides the rest). */
   written: Set<string>;
   dirTimes: Array<{ path: string; mtime: number }>;
-  xattrsSkipped: number;
+  xattrs: XattrResult;
   stats: UnpackStats;
   /** Folders (relative) known to be real folders at the absolute path given, created or checked by this unpack. */
   dirs: Map<string, string>;
@@ -196,7 +197,13 @@ async function extractOne(s: State, e: TarEntry): Promise<void> {
   const p = await target(s, rel);
   const keepDir = await clear(p, h.type === 'dir');
   s.written.add(rel);
-  if (Object.keys(h.xattrs).length > 0) s.xattrsSkipped++;
+  await createMember(s, e, p, keepDir);
+  if (Object.keys(h.xattrs).length > 0) await applyXattrs(p, h.xattrs, s.xattrs);
+}
+
+async function createMember(s: State, e: TarEntry, p: string, keepDir: boolean): Promise<void> {
+  const h = e.header;
+  const rel = cleanMemberPath(h.name);
   switch (h.type) {
     case 'dir':
       if (!keepDir) { forgetDirs(s, rel); await fsp.mkdir(p, { mode: 0o700 }); }
@@ -267,7 +274,7 @@ async function readAll(body: AsyncIterable<Buffer>, size: number): Promise<Buffe
 }
 
 export async function unpackTar(source: AsyncIterable<Buffer>, root: string, opts: UnpackOptions): Promise<UnpackStats> {
-  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrsSkipped: 0, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map(), ownDirs: new Set() };
+  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrs: { applied: 0, skipped: [] }, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map(), ownDirs: new Set() };
   try {
     for await (const e of readTar(source)) {
       s.stats.entries++;
@@ -284,6 +291,9 @@ export async function unpackTar(source: AsyncIterable<Buffer>, root: string, opt
     await Promise.allSettled(s.pending.values());
   }
   for (const d of s.dirTimes.reverse()) await fsp.utimes(d.path, d.mtime, d.mtime).catch(() => undefined);
-  if (s.xattrsSkipped > 0) opts.warn?.(`${s.xattrsSkipped} member(s) carried extended attributes, which tsagent does not apply yet`);
+  if (s.xattrs.skipped.length > 0) {
+    const shown = [...new Set(s.xattrs.skipped)].slice(0, 5).join('; ');
+    opts.warn?.(`${s.xattrs.skipped.length} extended attribute(s) of layer members were not set: ${shown}`);
+  }
   return s.stats;
 }

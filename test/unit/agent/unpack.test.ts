@@ -157,3 +157,29 @@ test('whiteouts become overlay whiteouts when unpacked onto an overlay (root)', 
     spawnSync('umount', [view]);
   }
 });
+
+test('extended attributes from GNU tar --xattrs are set, binary values intact; overlay metadata is refused', { skip: process.getuid?.() !== 0 ? 'trusted.* needs root' : false }, async (t) => {
+  const src = mkdtempSync(join(tmpdir(), 'tsa-xattr-src-'));
+  const dest = mkdtempSync(join(tmpdir(), 'tsa-xattr-dest-'));
+  t.after(() => { rmSync(src, { recursive: true, force: true }); rmSync(dest, { recursive: true, force: true }); });
+  const ok = (argv: string[]) => { const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' }); assert.equal(r.status, 0, `${argv.join(' ')}: ${r.stderr}`); return r.stdout; };
+  writeFileSync(join(src, 'ping'), 'binary');
+  mkdirSync(join(src, 'etc'));
+  // cap_net_raw+ep as the kernel stores it (vfs_cap_data revision 2): NUL bytes and all.
+  const cap = '0x0100000200200000000000000000000000000000';
+  ok(['setfattr', '-n', 'security.capability', '-v', cap, join(src, 'ping')]);
+  ok(['setfattr', '-n', 'user.origin', '-v', 'a=b\nc', join(src, 'ping')]);
+  ok(['setfattr', '-n', 'user.dir', '-v', 'yes', join(src, 'etc')]);
+  ok(['setfattr', '-n', 'trusted.overlay.opaque', '-v', 'y', join(src, 'etc')]);
+  const tar = spawnSync('tar', ['--xattrs', '--xattrs-include=*', '-C', src, '-cf', '-', '.'], { maxBuffer: 1 << 24 });
+  assert.equal(tar.status, 0, String(tar.stderr));
+  const warnings: string[] = [];
+  await unpackTar(chunks(tar.stdout), dest, { applyWhiteouts: false, warn: (m) => warnings.push(m) });
+  const attrs = (p: string) => ok(['getfattr', '-h', '-d', '-m', '-', '-e', 'hex', join(dest, p)]);
+  assert.match(attrs('ping'), new RegExp(`security\\.capability=${cap}`));
+  assert.match(attrs('ping'), new RegExp(`user\\.origin=0x${Buffer.from('a=b\nc').toString('hex')}`));
+  assert.match(attrs('etc'), /user\.dir=0x796573/);
+  assert.doesNotMatch(attrs('etc'), /trusted\.overlay/, 'overlayfs metadata is never taken from a layer');
+  assert.equal(warnings.length, 1, warnings.join('\n'));
+  assert.match(warnings[0], /1 extended attribute\(s\) of layer members were not set: trusted\.overlay\.opaque: not taken from layers/);
+});

@@ -14,25 +14,25 @@ import {
 test('the probe script runs here and finds what this host has', async () => {
   const r = await hostExec('sh', ['-c', PROBE_SCRIPT], { env: { PATH: '/usr/bin:/bin' } });
   const tools = parseProbe(r.stdout);
-  // This dev host has runc, conmon, iptables (in /usr/sbin: the probe must add it to PATH), socat, tini-static and node 20.
-  assert.deepEqual(tools, { runtime: true, conmon: true, iptables: true, socat: true, init: true, nodeVersion: process.version });
+  // This dev host has runc, conmon, iptables (in /usr/sbin: the probe must add it to PATH), socat, tini-static, setfattr and node 20.
+  assert.deepEqual(tools, { runtime: true, conmon: true, iptables: true, socat: true, init: true, xattr: true, nodeVersion: process.version });
   assert.deepEqual(missingRequirements(tools), []);
 });
 
 test('missingRequirements: node older than 18 or unparsable counts as missing', () => {
-  const base = { runtime: true, conmon: true, iptables: true, socat: true, init: false };
+  const base = { runtime: true, conmon: true, iptables: true, socat: true, init: false, xattr: false };
   assert.deepEqual(missingRequirements({ ...base, nodeVersion: 'v18.19.0' }), []);
   assert.deepEqual(missingRequirements({ ...base, nodeVersion: 'v12.22.9' }), ['node']);
   assert.deepEqual(missingRequirements({ ...base, nodeVersion: '' }), ['node']);
-  assert.deepEqual(missingRequirements({ runtime: false, conmon: false, iptables: false, socat: false, init: true, nodeVersion: 'v20.0.0' }), ['runtime', 'conmon', 'iptables', 'socat']);
+  assert.deepEqual(missingRequirements({ runtime: false, conmon: false, iptables: false, socat: false, init: true, xattr: true, nodeVersion: 'v20.0.0' }), ['runtime', 'conmon', 'iptables', 'socat']);
   assert.equal(nodeMajor('v20.11.1\n'), 20);
   assert.equal(nodeMajor('garbage'), undefined);
   assert.deepEqual(packageNames(['runtime', 'node']), ['runc', 'nodejs']);
 });
 
 test('parseProbe reads key=value lines and tolerates noise', () => {
-  assert.deepEqual(parseProbe('motd\nruntime=no\nconmon=yes\niptables=yes\nsocat=yes\ninit=no\nnode=v16.0.0\n'), {
-    runtime: false, conmon: true, iptables: true, socat: true, init: false, nodeVersion: 'v16.0.0',
+  assert.deepEqual(parseProbe('motd\nruntime=no\nconmon=yes\niptables=yes\nsocat=yes\ninit=no\nxattr=yes\nnode=v16.0.0\n'), {
+    runtime: false, conmon: true, iptables: true, socat: true, init: false, xattr: true, nodeVersion: 'v16.0.0',
   });
 });
 
