@@ -1,6 +1,7 @@
 import { createReadStream, promises as fsp, type Stats } from 'node:fs';
 import { join } from 'node:path';
 import { tarHeader, tarPadding, TAR_END, type TarWriteHeader } from './tar-writer';
+import { readXattrTree } from './xattrs';
 
 /** What to emit for one filesystem entry: the entry as is, a replacement header, or nothing. */
 export type EntryMapper = (rel: string, st: Stats) => Promise<TarWriteHeader[] | 'as-is' | 'skip'> | TarWriteHeader[] | 'as-is' | 'skip';
@@ -31,11 +32,13 @@ async function* fileBody(path: string, size: number): AsyncGenerator<Buffer> {
 
 /**
  * A tar stream of the tree under `root` (names relative, folders first, sorted), with hard
- * links for files seen before (same inode). `map` can rewrite or drop entries (whiteouts).
+ * links for files seen before (same inode) and extended attributes as pax records. `map` can rewrite or drop entries (whiteouts).
  * Sockets are skipped, as tar does.
  */
 export async function* tarTree(root: string, map?: EntryMapper, opts: { end?: boolean } = {}): AsyncGenerator<Buffer> {
   const inodes = new Map<string, string>();
+  // Extended attributes (file capabilities, user.*), read for the whole tree at once.
+  const xattrs = await readXattrTree(root);
   async function* walk(relDir: string): AsyncGenerator<Buffer> {
     const names = (await fsp.readdir(relDir ? join(root, relDir) : root)).sort();
     for (const n of names) {
@@ -56,7 +59,7 @@ export async function* tarTree(root: string, map?: EntryMapper, opts: { end?: bo
         continue;
       }
       if (st.isFile() && st.nlink > 1) inodes.set(key, rel);
-      const h = headerFor(rel, st, st.isSymbolicLink() ? await fsp.readlink(path) : '');
+      const h = { ...headerFor(rel, st, st.isSymbolicLink() ? await fsp.readlink(path) : ''), xattrs: xattrs.get(path) };
       yield tarHeader(h);
       if (h.type === 'file') yield* fileBody(path, h.size ?? 0);
       if (st.isDirectory()) yield* walk(rel);

@@ -14,6 +14,8 @@ export interface TarWriteHeader {
   linkname?: string;
   devmajor?: number;
   devminor?: number;
+  /** Extended attributes (pax SCHILY.xattr.NAME records, raw values). */
+  xattrs?: Record<string, Buffer>;
 }
 
 const FLAG: Record<TarWriteHeader['type'], string> = { file: '0', hardlink: '1', symlink: '2', char: '3', block: '4', dir: '5', fifo: '6' };
@@ -28,11 +30,12 @@ function octal(n: number, len: number): string | undefined {
   return s.length > len - 1 ? undefined : `${s.padStart(len - 1, '0')}\0`;
 }
 
-function paxRecord(key: string, value: string): string {
-  const body = ` ${key}=${value}\n`;
-  let len = Buffer.byteLength(body) + 1;
-  while (String(len).length + Buffer.byteLength(body) !== len) len = String(len).length + Buffer.byteLength(body);
-  return `${len}${body}`;
+/** One pax record, "LEN key=value\n", LEN counting itself; the value may be binary. */
+function paxRecord(key: string, value: string | Buffer): Buffer {
+  const body = Buffer.concat([Buffer.from(` ${key}=`), Buffer.isBuffer(value) ? value : Buffer.from(value), Buffer.from('\n')]);
+  let len = body.length + 1;
+  while (String(len).length + body.length !== len) len = String(len).length + body.length;
+  return Buffer.concat([Buffer.from(String(len)), body]);
 }
 
 function block(name: string, flag: string, size: number, h: Partial<TarWriteHeader>, linkname: string): Buffer {
@@ -61,14 +64,15 @@ export function tarHeader(h: TarWriteHeader): Buffer {
   const size = h.type === 'file' ? h.size ?? 0 : 0;
   const name = h.type === 'dir' && !h.name.endsWith('/') ? `${h.name}/` : h.name;
   const link = h.linkname ?? '';
-  const pax: string[] = [];
+  const pax: Buffer[] = [];
   if (Buffer.byteLength(name) > 100) pax.push(paxRecord('path', name));
   if (Buffer.byteLength(link) > 100) pax.push(paxRecord('linkpath', link));
   if (octal(size, 12) === undefined) pax.push(paxRecord('size', String(size)));
   for (const k of ['uid', 'gid'] as const) if (octal(h[k] ?? 0, 8) === undefined) pax.push(paxRecord(k, String(h[k])));
+  for (const [k, v] of Object.entries(h.xattrs ?? {})) pax.push(paxRecord(`SCHILY.xattr.${k}`, v));
   const main = block(Buffer.from(name).subarray(0, 100).toString('utf8'), FLAG[h.type], size, h, Buffer.from(link).subarray(0, 100).toString('utf8'));
   if (pax.length === 0) return main;
-  const data = Buffer.from(pax.join(''));
+  const data = Buffer.concat(pax);
   return Buffer.concat([block('PaxHeader', 'x', data.length, { mode: 0o644 }, ''), data, tarPadding(data.length), main]);
 }
 

@@ -127,6 +127,31 @@ test('docker diff, commit with -c changes (whiteouts and opaque folders), export
   assert.equal((await h.docker(['run', '--rm', 'exported:1', 'cat', '/new.txt'])).stdout, 'new\n');
 });
 
+test('file capabilities and user xattrs a container\'s file has are kept by commit and export', async () => {
+  assert.equal((await h.docker(['run', '--name', 'capper', 'bb:1', 'sh', '-c', 'cp /bin/busybox /ping'])).code, 0);
+  const upper = JSON.parse((await h.docker(['inspect', 'capper'])).stdout)[0].GraphDriver.Data.UpperDir as string;
+  const cap = '0x0100000200200000000000000000000000000000'; // cap_net_raw+ep
+  const ok = (argv: string[]) => { const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' }); assert.equal(r.status, 0, `${argv.join(' ')}: ${r.stderr}`); return r.stdout; };
+  ok(['setfattr', '-n', 'security.capability', '-v', cap, join(upper, 'ping')]);
+  ok(['setfattr', '-n', 'user.origin', '-v', 'capper', join(upper, 'ping')]);
+  const attrsIn = (dir: string) => ok(['getfattr', '-h', '-d', '-m', '-', '-e', 'hex', join(dir, 'ping')]);
+  // export: GNU tar reads them back.
+  const exp = join(h.base, 'capper.tar');
+  assert.equal((await h.docker(['export', '-o', exp, 'capper'])).code, 0);
+  const out = join(h.base, 'capper-export');
+  mkdirSync(out);
+  tar(['--xattrs', '--xattrs-include=*', '-xf', exp, 'ping'], out);
+  assert.match(attrsIn(out), new RegExp(`security\\.capability=${cap}`));
+  assert.match(attrsIn(out), /user\.origin=0x636170706572/);
+  // commit: a container of the new image sees them (its lower layer is the committed one).
+  assert.equal((await h.docker(['commit', 'capper', 'capped:1'])).code, 0);
+  assert.equal((await h.docker(['create', '--name', 'capped', 'capped:1', 'true'])).code, 0);
+  const lower = JSON.parse((await h.docker(['inspect', 'capped'])).stdout)[0].GraphDriver.Data.LowerDir.split(':')[0] as string;
+  assert.match(attrsIn(lower), new RegExp(`security\\.capability=${cap}`));
+  await h.docker(['rm', '-f', 'capper', 'capped']);
+  await h.docker(['rmi', 'capped:1']);
+});
+
 test('images filters (dangling, reference, label, before, since), rmi semantics, prune, system df', async () => {
   assert.equal((await h.importBusybox('older:1')).code, 0);
   await new Promise((r) => setTimeout(r, 1100));

@@ -54,7 +54,13 @@ test('container records: argv, hostname, defaults, validation', () => {
   assert.throws(() => buildRecord(id, 'x', { Image: 'bb' }, noCmd, []), /no command specified/);
   // Network names are checked against the network store at create (network/sandbox.ts networksAtCreate).
   assert.equal(normalizeHostConfig({ NetworkMode: 'mynet' }).NetworkMode, 'mynet');
-  assert.throws(() => normalizeHostConfig({ NetworkMode: 'container:x' }), (e: unknown) => e instanceof ApiError && e.status === 400);
+  // container:NAME is resolved at create too; what cannot go with it is refused here, with dockerd's words.
+  assert.equal(normalizeHostConfig({ NetworkMode: 'container:x' }).NetworkMode, 'container:x');
+  assert.throws(() => normalizeHostConfig({ NetworkMode: 'container:' }), (e: unknown) => e instanceof ApiError && e.status === 400 && /invalid container format/.test(e.message));
+  assert.throws(() => normalizeHostConfig({ NetworkMode: 'container:x', PortBindings: { '80/tcp': [{ HostPort: '8080' }] } }), /conflicting options: port publishing and the container type network mode/);
+  assert.throws(() => normalizeHostConfig({ NetworkMode: 'container:x', Dns: ['1.1.1.1'] }), /conflicting options: dns and the network mode/);
+  assert.throws(() => normalizeHostConfig({ NetworkMode: 'container:x', ExtraHosts: ['a:1.2.3.4'] }), /conflicting options: custom host-to-IP mapping/);
+  assert.throws(() => buildRecord(id, 'x', { Image: 'bb', Hostname: 'h', HostConfig: { NetworkMode: 'container:x' } }, img, []), /conflicting options: hostname and the network mode/);
   assert.doesNotThrow(() => normalizeHostConfig({ Binds: ['vol:/data'] }), 'named volumes are resolved at create (volumes/mount-spec.ts)');
   assert.throws(() => normalizeHostConfig({ AutoRemove: true, RestartPolicy: { Name: 'always' } }), /restart policy/);
 });
