@@ -2,7 +2,7 @@
  * A programmable HTTP proxy in front of a test registry, for what a well-behaved registry
  * never does: it counts blob downloads, can throttle them, cut one after N bytes, or
  * redirect them to a second server on another loopback address (127.0.0.2) that records
- * whether an Authorization header followed the redirect.
+ * whether an Authorization header followed the redirect; and it can break blob uploads.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +14,8 @@ export interface ProxyBehaviour {
   cut?: { bytes: number; times: number };
   /** Redirect blob GETs to the 127.0.0.2 blob server. */
   redirectBlobs: boolean;
+  /** Break the connection of the next `times` blob upload requests (PATCH/PUT) after their first bytes. */
+  breakUploads?: { times: number };
 }
 
 const BLOB = /^\/v2\/(.+)\/blobs\/(sha256:[0-9a-f]{64})$/;
@@ -92,6 +94,14 @@ export class RegistryProxy {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = req.url ?? '/';
     this.requests.push({ method: req.method ?? '', path });
+    const brk = this.behaviour.breakUploads;
+    if (brk && brk.times > 0 && (req.method === 'PATCH' || req.method === 'PUT') && /\/blobs\/uploads\//.test(path)) {
+      brk.times--;
+      const cut = () => { req.destroy(); res.destroy(); };
+      req.once('data', cut);
+      req.once('end', cut);
+      return;
+    }
     const m = BLOB.exec(path.split('?')[0]);
     if (m && req.method === 'GET') {
       this.blobGets.set(m[2], (this.blobGets.get(m[2]) ?? 0) + 1);

@@ -5,6 +5,7 @@ import type { AuthConfig } from '../registry/auth-config';
 import { pullScope, pushScope, type RegistryClient } from '../registry/registry-client';
 import { MT, layerCompression, type Descriptor } from '../registry/manifest';
 import { notFound } from '../http/api-error';
+import { RegistryError } from '../registry/registry-error';
 import { familiarName, fullName, fullString, type Reference } from './reference';
 import type { ImageRecord } from './image-store';
 import type { JsonProgress } from './json-progress';
@@ -118,15 +119,34 @@ async function pushLayer(engine: Engine, client: RegistryClient, repo: string, d
     }
     if (location) break;
   }
-  location ??= await client.startUpload(repo, scopes);
   const stored = forms.find((f) => f.stored);
-  if (stored && (await engine.content.has(stored.digest))) {
-    await uploadFile(client, location, engine.content.path(stored.digest), stored, scopes, engine.config.uploadChunkSize, (c) => p.bytes(id, 'Pushing', c, stored.size));
-    p.status('Pushed', id);
-    return record(stored);
+  const upload = async (session: string | undefined): Promise<Descriptor> => {
+    const loc = session ?? await client.startUpload(repo, scopes);
+    if (stored && (await engine.content.has(stored.digest))) {
+      await uploadFile(client, loc, engine.content.path(stored.digest), stored, scopes, engine.config.uploadChunkSize, (c) => p.bytes(id, 'Pushing', c, stored.size));
+      return record(stored);
+    }
+    const total = (await engine.content.size(diffId)) ?? 0;
+    const { digest, size } = await uploadGzipped(client, loc, await engine.diffs.open(diffId), scopes, (c) => p.bytes(id, 'Pushing', c, total));
+    return record({ digest, size, mediaType: MT.dockerLayerGzip, stored: false });
+  };
+  // A broken connection, a registry error or a token refused mid-way: the layer goes up again
+  // in a new upload session, from its start (as dockerd retries a layer push).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const d = await upload(attempt === 1 ? location : undefined);
+      p.status('Pushed', id);
+      return d;
+    } catch (e) {
+      if (attempt >= PUSH_ATTEMPTS || !(e instanceof RegistryError) || !['CONNECT', 'HTTP', 'UNAUTHORIZED'].includes(e.code)) throw e;
+      if (e.code === 'UNAUTHORIZED') client.forgetToken(scopes);
+      const wait = RETRY_BASE_MS * 2 ** (attempt - 1);
+      engine.log.warn('layer push failed; retrying', { layer: id, attempt, error: e.message });
+      p.status(`Retrying in ${Math.max(1, Math.round(wait / 1000))} second${wait >= 1500 ? 's' : ''}`, id);
+      await new Promise((r) => setTimeout(r, wait));
+    }
   }
-  const total = (await engine.content.size(diffId)) ?? 0;
-  const { digest, size } = await uploadGzipped(client, location, await engine.diffs.open(diffId), scopes, (c) => p.bytes(id, 'Pushing', c, total));
-  p.status('Pushed', id);
-  return record({ digest, size, mediaType: MT.dockerLayerGzip, stored: false });
 }
+
+const PUSH_ATTEMPTS = 3;
+const RETRY_BASE_MS = 500;

@@ -62,6 +62,11 @@ export class RegistryClient {
     }
   }
 
+  /** Forgets the cached token for `scopes`: the next request gets a new one. */
+  forgetToken(scopes: readonly string[]): void {
+    this.auth.forget(scopes);
+  }
+
   /** Makes sure a token for `scopes` is cached (before sending bodies that cannot be replayed). */
   async authenticate(scopes: readonly string[]): Promise<void> {
     if (this.auth.cached(scopes)) return;

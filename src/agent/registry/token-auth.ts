@@ -24,6 +24,11 @@ export class TokenAuth {
     return c && c.expiresAt > this.clock() ? c.header : undefined;
   }
 
+  /** Drops the token for these scopes (the registry refused it before its stated expiry). */
+  forget(scopes: readonly string[]): void {
+    this.cache.delete(key(scopes));
+  }
+
   /** Builds an Authorization header answering `challenges` for `scopes`. */
   async answer(challenges: Challenge[], scopes: readonly string[]): Promise<string> {
     const bearer = challenges.find((c) => c.scheme === 'bearer');

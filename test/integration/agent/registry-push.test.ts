@@ -141,6 +141,34 @@ test('big blobs go up in chunks (Content-Range PATCHes) and small ones in one PU
   }
 });
 
+test('a layer upload whose connection breaks goes up again in a new session, and the image arrives whole', async () => {
+  const rnd = Buffer.alloc(300_000);
+  for (let i = 0; i < rnd.length; i += 4) rnd.writeUInt32LE((Math.random() * 0xffffffff) >>> 0, i);
+  const name = `${proxy2.host}/retry/img:1`;
+  assert.equal((await h.docker(['import', '-', name], { input: tarOf({ 'r.bin': rnd }) })).code, 0);
+  proxy2.behaviour.breakUploads = { times: 1 };
+  const before = proxy2.requests.length;
+  try {
+    const r = await h.docker(['push', name]);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    assert.equal(proxy2.behaviour.breakUploads.times, 0, 'an upload was broken');
+    assert.match(r.stdout, /Retrying in 1 second/);
+    const sessions = proxy2.requests.slice(before).filter((q) => q.method === 'POST' && q.path.includes('/retry/img/blobs/uploads/'));
+    assert.ok(sessions.length >= 3, `config, the broken layer upload and its new session: ${JSON.stringify(sessions)}`);
+  } finally {
+    proxy2.behaviour.breakUploads = undefined;
+  }
+  const copy = await skopeoDir(`${reg2.host}/retry/img:1`);
+  try {
+    const m = JSON.parse(copy.manifest.toString());
+    const layer = copy.blob(m.layers[0].digest);
+    assert.equal(sha(layer), m.layers[0].digest);
+    assert.ok(gunzipSync(layer).includes(rnd.subarray(0, 4096)), 'the layer holds the imported data');
+  } finally {
+    rmSync(copy.dir, { recursive: true, force: true });
+  }
+});
+
 test('pushing a tag that does not exist, or to a repository without that tag', async () => {
   const r = await h.docker(['push', `${R}/nothing/here:1`]);
   assert.notEqual(r.code, 0);
