@@ -2,34 +2,26 @@
 // containers, through volumes, through symlinks that point outside the container (they must
 // resolve inside it), and hostile tars on PUT (`..` members, absolute names, writes through
 // symlinks) that must not write outside. Cleanup checks that no mount is left.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentHarness, mountsUnder } from './harness';
 import { tarArchive } from '../../unit/agent/tar-fixture';
 
-let h: AgentHarness;
+// The agent, busybox imported as bb, and the check that nothing is left behind (AgentHarness.forSuite).
+const h = AgentHarness.forSuite({
+  setUp: () => {
+    work = join(h.base, 'work');
+    bait = join(h.base, 'bait');
+    mkdirSync(work);
+    mkdirSync(bait);
+    writeFileSync(join(bait, 'secret'), 'host secret\n');
+  },
+});
 let work: string;
 /** A host folder that containers name in symlinks: nothing may ever land in it. */
 let bait: string;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  const imp = await h.importBusybox('bb');
-  assert.equal(imp.code, 0, imp.stderr);
-  work = join(h.base, 'work');
-  bait = join(h.base, 'bait');
-  mkdirSync(work);
-  mkdirSync(bait);
-  writeFileSync(join(bait, 'secret'), 'host secret\n');
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
-});
 
 const ok = async (args: string[], input?: Buffer) => {
   const r = await h.docker(args, { input });

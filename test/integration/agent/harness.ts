@@ -119,14 +119,18 @@ export class AgentHarness {
    * started (in its own network namespace with `netns`) and busybox is imported as `bb` (unless
    * `busybox: false`); after them the cleanup must find nothing left behind.
    */
-  static forSuite(opts: { netns?: boolean; busybox?: boolean } = {}): AgentHarness {
+  static forSuite(opts: { netns?: boolean; busybox?: boolean; setUp?: (h: AgentHarness) => Promise<void> | void } = {}): AgentHarness {
     const h = new AgentHarness();
+    // One hook: node's test runner starts a file's top-level before() hooks together, so a
+    // suite's own set-up goes in setUp, which runs once the agent is up.
     before(async () => {
       await h.prepare(opts);
       await h.start();
-      if (opts.busybox === false) return;
-      const r = await h.importBusybox('bb');
-      if (r.code !== 0) throw new Error(`docker import of busybox failed: ${r.stderr}`);
+      if (opts.busybox !== false) {
+        const r = await h.importBusybox('bb');
+        if (r.code !== 0) throw new Error(`docker import of busybox failed: ${r.stderr}`);
+      }
+      await opts.setUp?.(h);
     });
     after(async () => {
       const left = await h.cleanup();

@@ -1,27 +1,21 @@
 // docker run security and process options with the real docker CLI: --read-only, --tmpfs,
 // capabilities, --privileged, no-new-privileges, --init, stop signals, users, -w,
 // --add-host, --hostname, --entrypoint.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { AgentHarness } from './harness';
 import { capsFromMask, DEFAULT_CAPS } from '../../../src/agent/containers/spec';
 import { hostCapabilities } from '../../../src/agent/runtime/host-caps';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  for (const [name, extra] of [['bb', []], ['bb-cmd', ['--change', 'CMD ["echo","from-cmd"]']], ['bb-sig', ['--change', 'STOPSIGNAL SIGUSR1']], ['bb-ep', ['--change', 'ENTRYPOINT ["echo","ep"]', '--change', 'CMD ["from-cmd"]']]] as const) {
-    const r = await h.importBusybox(name, [...extra]);
-    assert.equal(r.code, 0, r.stderr);
-  }
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
+// The agent, busybox imported as bb, and the check that nothing is left behind (AgentHarness.forSuite).
+const h = AgentHarness.forSuite({
+  setUp: async () => {
+    for (const [name, extra] of [['bb-cmd', ['--change', 'CMD ["echo","from-cmd"]']], ['bb-sig', ['--change', 'STOPSIGNAL SIGUSR1']], ['bb-ep', ['--change', 'ENTRYPOINT ["echo","ep"]', '--change', 'CMD ["from-cmd"]']]] as const) {
+      const r = await h.importBusybox(name, [...extra]);
+      assert.equal(r.code, 0, r.stderr);
+    }
+  },
 });
 
 const run = async (args: string[]) => {

@@ -2,29 +2,21 @@
 // agent restart, read-only mounts refuse writes, image VOLUMEs are anonymous volumes populated
 // from the image, `rm -v` removes only anonymous volumes, --volumes-from, binds, tmpfs,
 // driver-option volumes, prune and df. Cleanup checks that no mount is left behind.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { AgentHarness, mountsUnder } from './harness';
 
-let h: AgentHarness;
-
-before(async () => {
-  h = await AgentHarness.create();
-  await h.start();
-  const imp = await h.importBusybox('bb');
-  assert.equal(imp.code, 0, imp.stderr);
-  const seed = await h.docker(['run', '--name', 'seed', 'bb', 'sh', '-c', 'mkdir -p /data/sub && echo seeded > /data/seed && echo deep > /data/sub/f && chown 1:1 /data && chmod 750 /data']);
-  assert.equal(seed.code, 0, seed.stderr);
-  const c = await h.docker(['commit', '--change', 'VOLUME /data', 'seed', 'bbvol']);
-  assert.equal(c.code, 0, c.stderr);
-  assert.equal((await h.docker(['rm', 'seed'])).code, 0);
-});
-
-after(async () => {
-  const left = await h.cleanup();
-  assert.deepEqual(left, [], 'nothing may be left behind');
+// The agent, busybox imported as bb, and the check that nothing is left behind (AgentHarness.forSuite).
+const h = AgentHarness.forSuite({
+  setUp: async () => {
+    const seed = await h.docker(['run', '--name', 'seed', 'bb', 'sh', '-c', 'mkdir -p /data/sub && echo seeded > /data/seed && echo deep > /data/sub/f && chown 1:1 /data && chmod 750 /data']);
+    assert.equal(seed.code, 0, seed.stderr);
+    const c = await h.docker(['commit', '--change', 'VOLUME /data', 'seed', 'bbvol']);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal((await h.docker(['rm', 'seed'])).code, 0);
+  },
 });
 
 const ok = async (args: string[]) => {
