@@ -12,7 +12,9 @@ import type { Engine } from '../engine';
 import type { ContainerRecord } from '../containers/types';
 import { ApiError, badRequest, notFound } from '../http/api-error';
 import { openContainerFs, resolveInContainer, goFileMode, mountFor, hostPath, type ContainerFs } from '../volumes/container-fs';
-import { tarHeader, tarPadding, TAR_END, type TarWriteHeader } from '../layers/tar-writer';
+import { tarHeader, tarPadding, TAR_END } from '../layers/tar-writer';
+import { headerFor } from '../layers/fs-tar';
+import { readXattrTree } from '../layers/xattrs';
 import { TarFormatError } from '../layers/tar-reader';
 import { PathEscapeError } from '../layers/path-scope';
 import { extractUpload } from '../volumes/upload-extract';
@@ -67,24 +69,13 @@ async function statPath(fs: ContainerFs, rec: ContainerRecord, path: string): Pr
 
 const statHeader = (s: PathStat) => ({ 'X-Docker-Container-Path-Stat': Buffer.from(JSON.stringify(s)).toString('base64') });
 
-function entryHeader(name: string, st: Stats, link: string): TarWriteHeader {
-  const common = { name, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) };
-  if (st.isDirectory()) return { ...common, type: 'dir' };
-  if (st.isSymbolicLink()) return { ...common, type: 'symlink', linkname: link };
-  if (st.isCharacterDevice() || st.isBlockDevice()) {
-    return { ...common, type: st.isCharacterDevice() ? 'char' : 'block', devmajor: (st.rdev >> 8) & 0xfff, devminor: (st.rdev & 0xff) | ((st.rdev >> 12) & 0xfff00) };
-  }
-  if (st.isFIFO()) return { ...common, type: 'fifo' };
-  return { ...common, type: 'file', size: st.size };
-}
-
 /**
  * A tar of container path `ctr` (at `host`) named `name`: folders recursively, symlinks as
  * links (never followed), and each child looked up by its container path, so the volumes
  * and binds of a stopped container show up where the container would see them.
  */
-async function* tarPath(fs: ContainerFs, ctr: string, host: string, name: string, st: Stats): AsyncGenerator<Buffer> {
-  const h = entryHeader(name, st, st.isSymbolicLink() ? await fsp.readlink(host) : '');
+async function* tarPath(fs: ContainerFs, ctr: string, host: string, name: string, st: Stats, xattrs: Map<string, Record<string, Buffer>>): AsyncGenerator<Buffer> {
+  const h = { ...headerFor(name, st, st.isSymbolicLink() ? await fsp.readlink(host) : ''), xattrs: xattrs.get(host) };
   yield tarHeader(h);
   if (h.type === 'file') {
     let n = 0;
@@ -104,7 +95,7 @@ async function* tarPath(fs: ContainerFs, ctr: string, host: string, name: string
     const child = hostPath(fs, childCtr);
     const cst = await fsp.lstat(child).catch(() => undefined);
     if (!cst || cst.isSocket()) continue;
-    yield* tarPath(fs, childCtr, child, `${name}/${n}`, cst);
+    yield* tarPath(fs, childCtr, child, `${name}/${n}`, cst, xattrs);
   }
 }
 
@@ -123,7 +114,9 @@ async function get(ctx: RequestContext, engine: Engine): Promise<void> {
     const { stat, host, ctr, st } = await statPath(fs, rec, path);
     const out = ctx.respond.stream(200, 'application/x-tar', statHeader(stat));
     try {
-      for await (const c of tarPath(fs, ctr, host, stat.name === '/' ? '.' : stat.name, st)) if (!out.write(c)) await new Promise((r) => out.once('drain', r));
+      // Extended attributes of the tree (those under other mounts of a stopped container are not read).
+      const xattrs = await readXattrTree(host);
+      for await (const c of tarPath(fs, ctr, host, stat.name === '/' ? '.' : stat.name, st, xattrs)) if (!out.write(c)) await new Promise((r) => out.once('drain', r));
       out.end(TAR_END);
     } catch (e) {
       engine.log.error('archive failed', { id: rec.Id.slice(0, 12), error: (e as Error).message });

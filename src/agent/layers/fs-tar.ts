@@ -6,7 +6,8 @@ import { readXattrTree } from './xattrs';
 /** What to emit for one filesystem entry: the entry as is, a replacement header, or nothing. */
 export type EntryMapper = (rel: string, st: Stats) => Promise<TarWriteHeader[] | 'as-is' | 'skip'> | TarWriteHeader[] | 'as-is' | 'skip';
 
-function headerFor(rel: string, st: Stats, link: string): TarWriteHeader {
+/** The tar header of a filesystem entry named `rel` (its stat, and its target for a symlink). */
+export function headerFor(rel: string, st: Stats, link: string): TarWriteHeader {
   const common = { name: rel, mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: Math.floor(st.mtimeMs / 1000) };
   if (st.isDirectory()) return { ...common, type: 'dir' };
   if (st.isSymbolicLink()) return { ...common, type: 'symlink', linkname: link };

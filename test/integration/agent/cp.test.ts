@@ -6,8 +6,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync, lstatSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { AgentHarness, mountsUnder } from './harness';
 import { tarArchive } from '../../unit/agent/tar-fixture';
+import { readTar } from '../../../src/agent/layers/tar-reader';
 
 // The agent, busybox imported as bb, and the check that nothing is left behind (AgentHarness.forSuite).
 const h = AgentHarness.forSuite({
@@ -130,4 +132,24 @@ test('docker cp -a chowns to the container user; plain cp keeps the archive owne
   assert.ok(ids.trim());
   assert.equal(await ok(['run', '--rm', 'owned-img', 'stat', '-c', '%n %u:%g', '/tmp/a.txt', '/tmp/b.txt']), '/tmp/a.txt 4242:4243\n/tmp/b.txt 1:1\n');
   await ok(['rm', 'owned']);
+});
+
+test('docker cp out of a container carries extended attributes (file capabilities)', async () => {
+  assert.equal((await h.docker(['run', '--name', 'xa', 'bb', 'sh', '-c', 'mkdir /d && cp /bin/busybox /d/ping'])).code, 0);
+  try {
+    const upper = JSON.parse((await h.docker(['inspect', 'xa'])).stdout)[0].GraphDriver.Data.UpperDir as string;
+    const cap = '0x0100000200200000000000000000000000000000';
+    assert.equal(spawnSync('setfattr', ['-n', 'security.capability', '-v', cap, join(upper, 'd/ping')]).status, 0);
+    const r = spawnSync('docker', ['cp', 'xa:/d', '-'], { env: h.dockerEnv, maxBuffer: 1 << 26 });
+    assert.equal(r.status, 0, String(r.stderr));
+    const got: Record<string, string> = {};
+    async function* once() { yield r.stdout; }
+    for await (const e of readTar(once())) {
+      for (const [k, v] of Object.entries(e.header.xattrs)) got[`${e.header.name} ${k}`] = `0x${v.toString('hex')}`;
+      for await (const _ of e.body) void _;
+    }
+    assert.deepEqual(got, { 'd/ping security.capability': cap });
+  } finally {
+    await h.docker(['rm', '-f', 'xa']);
+  }
 });
