@@ -5,6 +5,10 @@ import { readTar } from '../layers/tar-reader';
 import { detectCompression, decompressed } from './decompress';
 import type { ImageConfig } from './image-config';
 import { normalizeReference, familiarString, parseReference } from './reference';
+import { createHash } from 'node:crypto';
+import { MT, parseManifest, selectPlatform, type Descriptor, type Manifest } from '../registry/manifest';
+import { wantedPlatform } from './manifest-fetch';
+import { goArch } from './image-config';
 
 const SMALL = 4 * 1024 * 1024;
 
@@ -35,7 +39,7 @@ async function readMembers(engine: Engine, source: AsyncIterable<Buffer>): Promi
 function resolve(m: Members, name: string): string {
   let n = clean(name);
   for (let i = 0; i < 16 && m.links.has(n); i++) n = m.links.get(n)!;
-  if (!m.small.has(n) && !m.big.has(n)) throw badRequest(`invalid archive: ${name} is listed in manifest.json but missing`);
+  if (!m.small.has(n) && !m.big.has(n)) throw badRequest(`invalid archive: ${name} is referenced but not in the archive`);
   return n;
 }
 
@@ -55,24 +59,75 @@ async function storeLayer(engine: Engine, m: Members, name: string): Promise<str
   return (await engine.content.ingest(await decompressed(source()))).digest;
 }
 
-interface ManifestEntry { Config: string; RepoTags: string[] | null; Layers: string[] }
+interface ManifestEntry { Config: string; RepoTags: string[] | null; Layers: string[]; /** OCI layout: the digest the config must have. */ ConfigDigest?: string }
+
+const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const blobPath = (digest: string) => {
+  const [alg, hex] = digest.split(':');
+  if (alg !== 'sha256' || !/^[0-9a-f]{64}$/.test(hex ?? '')) throw badRequest(`invalid archive: unsupported digest ${digest}`);
+  return `blobs/sha256/${hex}`;
+};
+
+async function blobBytes(engine: Engine, m: Members, digest: string): Promise<Buffer> {
+  const n = resolve(m, blobPath(digest));
+  const bytes = m.small.get(n) ?? (await engine.content.readBytes(m.big.get(n)!));
+  if (sha256(bytes) !== digest) throw badRequest(`invalid archive: blob ${digest} does not match its digest`);
+  return bytes;
+}
+
+/**
+ * The images of an OCI image layout without manifest.json (buildx --output type=oci, skopeo
+ * oci-archive:): each index.json entry, an index resolved to this host's platform (attestations
+ * skipped); named by its io.containerd.image.name annotation, or by org.opencontainers.image.ref.name
+ * when that is a whole reference (a bare tag names nothing, as in dockerd).
+ */
+async function ociLayoutEntries(engine: Engine, m: Members): Promise<ManifestEntry[]> {
+  let index: Manifest;
+  try { index = parseManifest(m.small.get('index.json')!, MT.ociIndex); } catch (e) { throw badRequest(`invalid archive: index.json: ${(e as Error).message}`); }
+  if (index.kind !== 'index') throw badRequest('invalid archive: index.json is not an image index');
+  const out: ManifestEntry[] = [];
+  for (const d of index.manifests) {
+    if (d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    let desc: Descriptor = d;
+    let manifest = parseManifest(await blobBytes(engine, m, d.digest), d.mediaType);
+    if (manifest.kind === 'index') {
+      try { desc = selectPlatform(manifest, wantedPlatform(undefined, goArch())); } catch (e) { throw badRequest(`invalid archive: ${(e as Error).message}`); }
+      manifest = parseManifest(await blobBytes(engine, m, desc.digest), desc.mediaType);
+    }
+    if (manifest.kind !== 'manifest') throw badRequest(`invalid archive: ${desc.digest} is not an image manifest`);
+    const name = d.annotations?.['io.containerd.image.name'] ?? d.annotations?.['org.opencontainers.image.ref.name'];
+    const ref = name && /[/:@]/.test(name) ? name : undefined;
+    out.push({
+      Config: blobPath(manifest.config.digest), ConfigDigest: manifest.config.digest,
+      RepoTags: ref ? [ref] : null, Layers: manifest.layers.map((l) => blobPath(l.digest)),
+    });
+  }
+  return out;
+}
 
 /**
  * `docker load`: reads a docker-archive (manifest.json; layers as `<id>/layer.tar`, `<hex>.tar`
- * or `blobs/sha256/<hex>`, plain or gzip'd, symlinks for repeated layers), checks every layer
- * against the config's diff IDs, unpacks and tags. Calls `loaded` per image.
+ * or `blobs/sha256/<hex>`, plain or gzip'd, symlinks for repeated layers) or an OCI image
+ * layout without manifest.json, checks every layer against the config's diff IDs, unpacks and
+ * tags. Calls `loaded` per image.
  */
 export async function loadImages(engine: Engine, source: AsyncIterable<Buffer>, loaded: (line: string) => void): Promise<void> {
   const m = await readMembers(engine, source);
   const used = new Set<string>();
   try {
     const mj = m.small.get('manifest.json');
-    if (!mj) throw badRequest('invalid archive: manifest.json is missing (not a docker save archive?)');
     let entries: ManifestEntry[];
-    try { entries = JSON.parse(mj.toString('utf8')) as ManifestEntry[]; } catch { throw badRequest('invalid archive: manifest.json is not JSON'); }
+    if (mj) {
+      try { entries = JSON.parse(mj.toString('utf8')) as ManifestEntry[]; } catch { throw badRequest('invalid archive: manifest.json is not JSON'); }
+    } else if (m.small.has('index.json')) {
+      entries = await ociLayoutEntries(engine, m);
+    } else {
+      throw badRequest('invalid archive: neither manifest.json nor index.json (not a docker save archive or an OCI image layout)');
+    }
     for (const e of entries) {
       const configName = resolve(m, e.Config);
       const configBytes = m.small.get(configName) ?? (await engine.content.readBytes(m.big.get(configName)!));
+      if (e.ConfigDigest && sha256(configBytes) !== e.ConfigDigest) throw badRequest(`invalid archive: the config ${e.Config} does not match its digest`);
       const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
       const want = config.rootfs?.diff_ids ?? [];
       if (want.length !== e.Layers.length) throw badRequest(`invalid archive: ${e.Config} lists ${want.length} layers, manifest.json ${e.Layers.length}`);

@@ -96,6 +96,35 @@ test('docker load reads skopeo\'s docker-archive and the classic Docker layout (
   assert.equal((await h.docker(['image', 'inspect', 'bad:1'])).code, 1);
 });
 
+test('docker load reads an OCI image layout without manifest.json: names from its annotations, this platform from an index, attestations skipped', async () => {
+  const dir = join(h.base, 'oci-only');
+  const oci = new OciLayout(dir);
+  const withFile = (arch: string) => Buffer.concat([busyboxTar().subarray(0, -1024), tarOf({ platform: `${arch}\n` })]);
+  const single = oci.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }], cmd: ['echo', 'single'] });
+  oci.tag(single, 'example.com/team/ociload:1');
+  const amd = oci.addImage({ layers: [{ tar: withFile('amd64'), compression: 'gzip' }], architecture: 'amd64' });
+  const arm = oci.addImage({ layers: [{ tar: withFile('arm64'), compression: 'zstd' }], architecture: 'arm64', variant: 'v8' });
+  oci.addIndex([amd, arm, oci.addAttestation(amd)], 'ociload:multi');
+  const bare = oci.addImage({ layers: [{ tar: busyboxTar(), compression: 'none' }], cmd: ['echo', 'bare'] });
+  oci.tag(bare, 'latest');
+  const r = await h.docker(['load'], { input: tar(['-cf', '-', '.'], dir) });
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), ['Loaded image: example.com/team/ociload:1', 'Loaded image: ociload:multi', `Loaded image ID: ${bare.configDigest}`]);
+  assert.equal((await h.docker(['run', '--rm', 'example.com/team/ociload:1'])).stdout, 'single\n');
+  assert.equal((await h.docker(['run', '--rm', 'ociload:multi', 'cat', '/platform'])).stdout, 'amd64\n', 'this host\'s platform from the index');
+  assert.equal((await h.docker(['run', '--rm', bare.configDigest])).stdout, 'bare\n');
+  // A blob that is not what its name says is refused, and nothing is tagged.
+  const evil = new OciLayout(join(h.base, 'oci-evil'));
+  const e = evil.addImage({ layers: [{ tar: busyboxTar(), compression: 'gzip' }] });
+  evil.tag(e, 'example.com/evil:1');
+  writeFileSync(join(evil.dir, 'blobs/sha256', e.configDigest.slice(7)), '{"rootfs":{"type":"layers","diff_ids":[]}}');
+  const bad = await h.docker(['load'], { input: tar(['-cf', '-', '.'], evil.dir) });
+  assert.notEqual(bad.code, 0);
+  assert.match(bad.stderr, /invalid archive: the config blobs\/sha256\/[0-9a-f]{64} does not match its digest/);
+  assert.equal((await h.docker(['images', '-q', 'example.com/evil'])).stdout, '');
+  for (const t of ['example.com/team/ociload:1', 'ociload:multi', bare.configDigest]) await h.docker(['rmi', t]);
+});
+
 test('docker diff, commit with -c changes (whiteouts and opaque folders), export', async () => {
   const script = 'echo new > /new.txt; rm /etc/group; rm -rf /usr/sbin; mkdir /usr/sbin; echo only > /usr/sbin/only; mkdir -p /var/cache/app; echo c > /var/cache/app/c';
   const run = await h.docker(['run', '--name', 'changer', 'bb:1', 'sh', '-c', script]);
