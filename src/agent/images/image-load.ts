@@ -5,10 +5,10 @@ import { readTar } from '../layers/tar-reader';
 import { detectCompression, decompressed } from './decompress';
 import type { ImageConfig } from './image-config';
 import { normalizeReference, familiarString, parseReference } from './reference';
-import { createHash } from 'node:crypto';
 import { MT, parseManifest, selectPlatform, type Descriptor, type Manifest } from '../registry/manifest';
 import { wantedPlatform } from './manifest-fetch';
 import { goArch } from './image-config';
+import { sha256Digest } from '../util/ids';
 
 const SMALL = 4 * 1024 * 1024;
 
@@ -61,7 +61,6 @@ async function storeLayer(engine: Engine, m: Members, name: string): Promise<str
 
 interface ManifestEntry { Config: string; RepoTags: string[] | null; Layers: string[]; /** OCI layout: the digest the config must have. */ ConfigDigest?: string }
 
-const sha256 = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const blobPath = (digest: string) => {
   const [alg, hex] = digest.split(':');
   if (alg !== 'sha256' || !/^[0-9a-f]{64}$/.test(hex ?? '')) throw badRequest(`invalid archive: unsupported digest ${digest}`);
@@ -71,7 +70,7 @@ const blobPath = (digest: string) => {
 async function blobBytes(engine: Engine, m: Members, digest: string): Promise<Buffer> {
   const n = resolve(m, blobPath(digest));
   const bytes = m.small.get(n) ?? (await engine.content.readBytes(m.big.get(n)!));
-  if (sha256(bytes) !== digest) throw badRequest(`invalid archive: blob ${digest} does not match its digest`);
+  if (sha256Digest(bytes) !== digest) throw badRequest(`invalid archive: blob ${digest} does not match its digest`);
   return bytes;
 }
 
@@ -127,7 +126,7 @@ export async function loadImages(engine: Engine, source: AsyncIterable<Buffer>, 
     for (const e of entries) {
       const configName = resolve(m, e.Config);
       const configBytes = m.small.get(configName) ?? (await engine.content.readBytes(m.big.get(configName)!));
-      if (e.ConfigDigest && sha256(configBytes) !== e.ConfigDigest) throw badRequest(`invalid archive: the config ${e.Config} does not match its digest`);
+      if (e.ConfigDigest && sha256Digest(configBytes) !== e.ConfigDigest) throw badRequest(`invalid archive: the config ${e.Config} does not match its digest`);
       const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
       const want = config.rootfs?.diff_ids ?? [];
       if (want.length !== e.Layers.length) throw badRequest(`invalid archive: ${e.Config} lists ${want.length} layers, manifest.json ${e.Layers.length}`);

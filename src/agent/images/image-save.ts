@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Engine } from '../engine';
@@ -8,6 +7,7 @@ import { chainIds } from '../layers/layer-store';
 import { MT } from '../registry/manifest';
 import { familiarName, familiarString, fullName, parseReference, withDefaultTag, ReferenceError } from './reference';
 import type { ImageRecord } from './image-store';
+import { sha256Digest } from '../util/ids';
 
 interface Selected { img: ImageRecord; tags: string[] }
 
@@ -48,7 +48,6 @@ async function layerTarSize(engine: Engine, img: ImageRecord, i: number): Promis
   return n;
 }
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const blob = (d: string) => `blobs/sha256/${d.slice(7)}`;
 
 /**
@@ -80,7 +79,7 @@ export async function* saveImages(engine: Engine, selected: Selected[]): AsyncGe
       schemaVersion: 2, mediaType: MT.ociManifest, config: { mediaType: MT.ociConfig, digest: img.id, size: configBytes.length },
       layers: layers.map((l) => ({ mediaType: MT.ociLayer, digest: l.digest, size: l.size })),
     }));
-    const md = sha(manifest);
+    const md = sha256Digest(manifest);
     if (!written.has(md)) { written.add(md); yield tarFile(blob(md), manifest); }
     const familiar = tags.map((t) => familiarString(parseReference(t)));
     manifestJson.push({ Config: blob(img.id), RepoTags: familiar.length ? familiar : null, Layers: layers.map((l) => blob(l.digest)) });

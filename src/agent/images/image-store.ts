@@ -5,6 +5,7 @@ import { atomicWrite, atomicWriteJson, listDir, mkdirp, readJsonIfExists } from 
 import { notFound } from '../http/api-error';
 import type { ImageConfig } from './image-config';
 import { parseReference, withDefaultTag, fullString, ReferenceError } from './reference';
+import { sha256Digest } from '../util/ids';
 
 /** An image known to the engine: its verified config and the references pointing at it. */
 export interface ImageRecord {
@@ -48,7 +49,7 @@ export class ImageStore {
 
   /** Stores a config; returns the image ID (sha256 of the bytes). */
   async add(configBytes: Buffer): Promise<string> {
-    const id = `sha256:${createHash('sha256').update(configBytes).digest('hex')}`;
+    const id = sha256Digest(configBytes);
     if (!this.images.has(id)) {
       await atomicWrite(join(this.root, 'configs', `${hex(id)}.json`), configBytes, 0o644);
       this.images.set(id, JSON.parse(configBytes.toString('utf8')) as ImageConfig);

@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { RegistryClient } from '../registry/registry-client';
 import { RegistryError } from '../registry/registry-error';
 import { parseManifest, parsePlatform, selectPlatform, ManifestError, type ImageManifest, type Platform } from '../registry/manifest';
 import { readBody } from '../registry/http-transport';
 import type { ImageConfig } from './image-config';
+import { sha256Digest } from '../util/ids';
 
 export interface ResolvedManifest {
   /** Digest of what the reference points at (an index for multi-platform images): RepoDigests. */
@@ -15,7 +15,6 @@ export interface ResolvedManifest {
   manifestDigest: string;
 }
 
-const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
 function asRegistryError(e: unknown): never {
   if (e instanceof ManifestError) throw new RegistryError(e.code, e.message, e.code === 'NO_MATCHING_PLATFORM' ? 404 : 500);
@@ -50,8 +49,8 @@ export async function resolveManifest(client: RegistryClient, repo: string, ref:
 export async function fetchConfig(client: RegistryClient, repo: string, m: ImageManifest): Promise<{ bytes: Buffer; config: ImageConfig }> {
   const { res } = await client.getBlob(repo, m.config.digest);
   const bytes = await readBody(res, 8 * 1024 * 1024);
-  if (sha(bytes) !== m.config.digest) {
-    throw new RegistryError('DIGEST_MISMATCH', `image config ${m.config.digest} of ${client.endpoint.name}/${repo} failed verification: its bytes hash to ${sha(bytes)}`);
+  if (sha256Digest(bytes) !== m.config.digest) {
+    throw new RegistryError('DIGEST_MISMATCH', `image config ${m.config.digest} of ${client.endpoint.name}/${repo} failed verification: its bytes hash to ${sha256Digest(bytes)}`);
   }
   let config: ImageConfig;
   try { config = JSON.parse(bytes.toString('utf8')) as ImageConfig; } catch {

@@ -4,6 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform, type Readable } from 'node:stream';
 import { join } from 'node:path';
 import { mkdirp, exists } from '../util/fsx';
+import { sha256Digest } from '../util/ids';
 
 /** Thrown when stored content does not match its digest. */
 export class DigestMismatchError extends Error {}
@@ -89,7 +90,7 @@ export class ContentStore {
   /** The blob's bytes, verified. */
   async readBytes(digest: string): Promise<Buffer> {
     const data = await fsp.readFile(this.path(digest));
-    const got = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+    const got = sha256Digest(data);
     if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`);
     return data;
   }

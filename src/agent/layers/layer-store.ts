@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteJson, exists, mkdirp, readJsonIfExists, listDir } from '../util/fsx';
 import { mountOverlay, unmount } from '../util/mount';
 import { unpackTar, NeedsParentsError } from './unpack';
 import { Drainable } from './decompress-stream';
+import { sha256Digest } from '../util/ids';
 
 /** Opens the verified uncompressed tar of a layer by diff ID (the stream throws at its end on a mismatch). */
 export type DiffOpener = (diffId: string) => Promise<AsyncIterable<Buffer>>;
@@ -25,7 +26,7 @@ export function chainIds(diffIds: readonly string[]): string[] {
   const out: string[] = [];
   for (const d of diffIds) {
     const prev = out[out.length - 1];
-    out.push(prev === undefined ? d : `sha256:${createHash('sha256').update(`${prev} ${d}`).digest('hex')}`);
+    out.push(prev === undefined ? d : sha256Digest(`${prev} ${d}`));
   }
   return out;
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { AuthConfig } from './auth-config';
 import { HttpTransport, readBody, discard, type HttpResponse } from './http-transport';
@@ -7,6 +6,7 @@ import { RegistryError, registryErrorText, registryErrorCodes } from './registry
 import { TokenAuth } from './token-auth';
 import { parseChallenges } from './www-authenticate';
 import { MANIFEST_ACCEPT } from './manifest';
+import { sha256Digest } from '../util/ids';
 
 export const USER_AGENT = 'tsagent/0.1.0 (linux)';
 
@@ -106,7 +106,7 @@ export class RegistryClient {
     const res = await this.call({ method: 'GET', path: `/v2/${repo}/manifests/${ref}`, scopes: [pullScope(repo)], headers: { Accept: MANIFEST_ACCEPT }, follow: true });
     if (res.status !== 200) await this.fail(res, `manifest for ${this.endpoint.name}/${repo}:${ref}`);
     const bytes = await readBody(res, 4 * 1024 * 1024);
-    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    const digest = sha256Digest(bytes);
     return { bytes, mediaType: String(res.headers['content-type'] ?? '').split(';')[0], digest };
   }
 
@@ -175,7 +175,7 @@ export class RegistryClient {
     const res = await this.call({ method: 'PUT', path: `/v2/${repo}/manifests/${ref}`, scopes, body: () => bytes, headers: { 'Content-Type': mediaType, 'Content-Length': String(bytes.length) } });
     if (res.status !== 201 && res.status !== 200) await this.fail(res, `putting the manifest ${this.endpoint.name}/${repo}:${ref}`);
     discard(res);
-    return String(res.headers['docker-content-digest'] ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`);
+    return String(res.headers['docker-content-digest'] ?? sha256Digest(bytes));
   }
 
   private absolute(location: string): Promise<string> {

@@ -13,6 +13,11 @@ export function sha256Hex(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
+/** The OCI digest of `data`: `sha256:<hex>`. */
+export function sha256Digest(data: string | Buffer): string {
+  return `sha256:${sha256Hex(data)}`;
+}
+
 export function isFullHexId(s: string): boolean {
   return /^[0-9a-f]{64}$/.test(s);
 }
