@@ -9,7 +9,7 @@ import { hostResources, validateResources } from '../runtime/cgroups-limits';
 import { findInitBinary, securityOptions, validateRunOptions } from './run-options';
 import { mergeHealthcheck, validateHealthcheck } from '../health/healthcheck';
 import { portRequests } from '../network/ports';
-import type { PortMap } from '../network/types';
+import { sharedNetworkOf, type PortMap } from '../network/types';
 
 /** The body of POST /containers/create: a run config plus HostConfig and NetworkingConfig. */
 export interface CreateBody extends RunConfig {
@@ -62,7 +62,7 @@ export function normalizeHostConfig(hc: HostConfig | undefined): HostConfig {
   const h: HostConfig = { ...(hc ?? {}) };
   const mode = h.NetworkMode || 'default';
   // Other names are user-defined networks, checked by network/sandbox.ts networksAtCreate.
-  if (mode.startsWith('container:')) checkContainerNetworkMode(h, mode);
+  if (sharedNetworkOf(mode) !== undefined) checkContainerNetworkMode(h, mode);
   h.NetworkMode = mode === 'default' ? 'bridge' : mode;
   if (h.RestartPolicy?.Name !== undefined && !VALID_POLICIES.includes(h.RestartPolicy.Name)) {
     throw badRequest(`invalid restart policy: unknown policy '${h.RestartPolicy.Name}'; use one of 'no', 'always', 'unless-stopped', or 'on-failure'`);
@@ -113,7 +113,7 @@ export function buildRecord(id: string, name: string, body: CreateBody, image: I
   const argv = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
   if (argv.length === 0) throw badRequest('no command specified');
   const hostConfig = normalizeHostConfig(hc);
-  const sharesNetwork = hostConfig.NetworkMode!.startsWith('container:');
+  const sharesNetwork = sharedNetworkOf(hostConfig.NetworkMode) !== undefined;
   if (sharesNetwork && user.Hostname) throw badRequest('conflicting options: hostname and the network mode');
   if (sharesNetwork && (user as { MacAddress?: string }).MacAddress) throw badRequest('conflicting options: mac-address and the network mode');
   // Shared network: the hostname is the other container's, set at start.

@@ -4,6 +4,7 @@ import { humanDuration, ZERO_TIME } from '../util/time';
 import { etcPaths } from './etc-files';
 import { mountsView } from '../volumes/container-mounts';
 import { endpointsView, listPortsView, networkSettingsView } from '../network/view';
+import { sharedNetworkOf } from '../network/types';
 import { healthSuffix } from '../health/healthcheck';
 
 /** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as `docker ps` shows. */
@@ -50,8 +51,8 @@ export function listEntry(rec: ContainerRecord): Record<string, unknown> {
 export function inspectContainer(engine: Engine, rec: ContainerRecord, execIds: string[]): Record<string, unknown> {
   const p = engine.paths.container(rec.Id);
   // --network container:ID uses that container's hostname, hosts and resolv.conf files.
-  const mode = rec.HostConfig.NetworkMode ?? '';
-  const etc = etcPaths(mode.startsWith('container:') ? engine.paths.container(mode.slice('container:'.length)).dir : p.dir);
+  const shared = sharedNetworkOf(rec.HostConfig.NetworkMode);
+  const etc = etcPaths(shared !== undefined ? engine.paths.container(shared).dir : p.dir);
   return {
     Id: rec.Id,
     Created: rec.Created,

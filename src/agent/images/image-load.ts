@@ -5,7 +5,7 @@ import { readTar } from '../layers/tar-reader';
 import { detectCompression, decompressed } from './decompress';
 import type { ImageConfig } from './image-config';
 import { normalizeReference, familiarString, parseReference } from './reference';
-import { MT, parseManifest, selectPlatform, type Descriptor, type Manifest } from '../registry/manifest';
+import { MT, isAttestation, parseManifest, selectPlatform, type Descriptor, type Manifest } from '../registry/manifest';
 import { wantedPlatform } from './manifest-fetch';
 import { goArch } from './image-config';
 import { sha256Digest } from '../util/ids';
@@ -67,9 +67,14 @@ const blobPath = (digest: string) => {
   return `blobs/sha256/${hex}`;
 };
 
+/** The bytes of the member at `name` (after links), wherever readMembers kept it. */
+async function memberBytes(engine: Engine, m: Members, name: string): Promise<Buffer> {
+  const n = resolve(m, name);
+  return m.small.get(n) ?? (await engine.content.readBytes(m.big.get(n)!));
+}
+
 async function blobBytes(engine: Engine, m: Members, digest: string): Promise<Buffer> {
-  const n = resolve(m, blobPath(digest));
-  const bytes = m.small.get(n) ?? (await engine.content.readBytes(m.big.get(n)!));
+  const bytes = await memberBytes(engine, m, blobPath(digest));
   if (sha256Digest(bytes) !== digest) throw badRequest(`invalid archive: blob ${digest} does not match its digest`);
   return bytes;
 }
@@ -86,7 +91,7 @@ async function ociLayoutEntries(engine: Engine, m: Members): Promise<ManifestEnt
   if (index.kind !== 'index') throw badRequest('invalid archive: index.json is not an image index');
   const out: ManifestEntry[] = [];
   for (const d of index.manifests) {
-    if (d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest') continue;
+    if (isAttestation(d)) continue;
     let desc: Descriptor = d;
     let manifest = parseManifest(await blobBytes(engine, m, d.digest), d.mediaType);
     if (manifest.kind === 'index') {
@@ -124,8 +129,7 @@ export async function loadImages(engine: Engine, source: AsyncIterable<Buffer>, 
       throw badRequest('invalid archive: neither manifest.json nor index.json (not a docker save archive or an OCI image layout)');
     }
     for (const e of entries) {
-      const configName = resolve(m, e.Config);
-      const configBytes = m.small.get(configName) ?? (await engine.content.readBytes(m.big.get(configName)!));
+      const configBytes = await memberBytes(engine, m, e.Config);
       if (e.ConfigDigest && sha256Digest(configBytes) !== e.ConfigDigest) throw badRequest(`invalid archive: the config ${e.Config} does not match its digest`);
       const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
       const want = config.rootfs?.diff_ids ?? [];

@@ -197,13 +197,12 @@ async function extractOne(s: State, e: TarEntry): Promise<void> {
   const p = await target(s, rel);
   const keepDir = await clear(p, h.type === 'dir');
   s.written.add(rel);
-  await createMember(s, e, p, keepDir);
+  await createMember(s, e, rel, p, keepDir);
   if (Object.keys(h.xattrs).length > 0) await applyXattrs(p, h.xattrs, s.xattrs);
 }
 
-async function createMember(s: State, e: TarEntry, p: string, keepDir: boolean): Promise<void> {
+async function createMember(s: State, e: TarEntry, rel: string, p: string, keepDir: boolean): Promise<void> {
   const h = e.header;
-  const rel = cleanMemberPath(h.name);
   switch (h.type) {
     case 'dir':
       if (!keepDir) { forgetDirs(s, rel); await fsp.mkdir(p, { mode: 0o700 }); }
@@ -274,7 +273,7 @@ async function readAll(body: AsyncIterable<Buffer>, size: number): Promise<Buffe
 }
 
 export async function unpackTar(source: AsyncIterable<Buffer>, root: string, opts: UnpackOptions): Promise<UnpackStats> {
-  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrs: { applied: 0, skipped: [] }, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map(), ownDirs: new Set() };
+  const s: State = { root, opts, written: new Set(), dirTimes: [], xattrs: { skipped: [] }, stats: { entries: 0, bytes: 0 }, dirs: new Map(), pending: new Map(), ownDirs: new Set() };
   try {
     for await (const e of readTar(source)) {
       s.stats.entries++;

@@ -13,7 +13,6 @@ import { run } from '../util/proc';
 const REFUSED = [/^trusted\.overlay\./, /^security\.selinux$/];
 
 export interface XattrResult {
-  applied: number;
   /** name: why, for what could not be set. */
   skipped: string[];
 }
@@ -32,8 +31,7 @@ export async function applyXattrs(path: string, xattrs: Record<string, Buffer>, 
     const bin = setfattrBin();
     if (!bin) { out.skipped.push(`${name}: setfattr is not installed (package attr)`); continue; }
     const r = await run(bin, ['-h', '-n', name, '-v', `0x${value.toString('hex')}`, path]);
-    if (r.code === 0) out.applied++;
-    else out.skipped.push(`${name}: ${r.stderr.trim().replace(/^setfattr: /, '') || `exit code ${r.code}`}`);
+    if (r.code !== 0) out.skipped.push(`${name}: ${r.stderr.trim().replace(/^setfattr: /, '') || `exit code ${r.code}`}`);
   }
 }
 

@@ -8,7 +8,7 @@ import { createNetns, deleteNetns, ipBatch, linkExists } from './host-net';
 import { addPortRule, removeContainerRules } from './bridge-rules';
 import { portRequests, ephemeralRange, portFree, clashes } from './ports';
 import type { NetworkManager } from './network-manager';
-import { emptyEndpoint, type ContainerNet, type EndpointSettings, type NetworkRecord, type PortMap } from './types';
+import { emptyEndpoint, sharedNetworkOf, type ContainerNet, type EndpointSettings, type NetworkRecord, type PortMap } from './types';
 
 /** What a started container's network gives the launch: the netns to join and /etc files input. */
 export interface NetSetup {
@@ -34,10 +34,11 @@ export type EndpointsConfig = Record<string, Partial<EndpointSettings> | null>;
 /** Fills rec.Net from HostConfig.NetworkMode and NetworkingConfig.EndpointsConfig (container create). */
 export function networksAtCreate(mgr: NetworkManager, rec: ContainerRecord, endpoints: EndpointsConfig | undefined): void {
   const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-  if (mode.startsWith('container:')) {
+  const sharedRef = sharedNetworkOf(mode);
+  if (sharedRef !== undefined) {
     // Not a 404: the CLI answers a 404 from create by pulling the image.
-    const target = mgr.containers.find(mode.slice('container:'.length));
-    if (!target) throw badRequest(`No such container: ${mode.slice('container:'.length)}`);
+    const target = mgr.containers.find(sharedRef);
+    if (!target) throw badRequest(`No such container: ${sharedRef}`);
     if (Object.keys(endpoints ?? {}).some((k) => k !== 'default' && k !== mode)) throw badRequest('conflicting options: a container sharing another\'s network cannot be connected to networks');
     rec.HostConfig.NetworkMode = `container:${target.Id}`;
     rec.Net = { networks: {} };
@@ -77,7 +78,8 @@ function hex(n: number): string {
 /** Sets up the container's network namespace before its process starts. On failure undoes it. */
 export async function setUpSandbox(mgr: NetworkManager, rec: ContainerRecord): Promise<NetSetup> {
   const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-  if (mode.startsWith('container:')) return sharedSandbox(mgr, mode.slice('container:'.length));
+  const sharedRef = sharedNetworkOf(mode);
+  if (sharedRef !== undefined) return sharedSandbox(mgr, sharedRef);
   if (!rec.Net) networksAtCreate(mgr, rec, undefined); // records from before networking existed
   const setup: NetSetup = { hostsEntries: [], nameservers: [] };
   const main = mainNetwork(mgr, rec);
@@ -267,7 +269,7 @@ async function publishPorts(mgr: NetworkManager, rec: ContainerRecord, main: Net
 export async function connect(mgr: NetworkManager, rec: ContainerRecord, n: NetworkRecord, cfg: Partial<EndpointSettings>): Promise<void> {
   if (!rec.Net) networksAtCreate(mgr, rec, undefined);
   const mode = rec.HostConfig.NetworkMode ?? 'bridge';
-  if (mode === 'host' || mode === 'none' || mode.startsWith('container:') || n.Driver !== 'bridge') {
+  if (mode === 'host' || mode === 'none' || sharedNetworkOf(mode) !== undefined || n.Driver !== 'bridge') {
     throw forbidden(n.Driver !== 'bridge' ? `container cannot be disconnected from host network or connected to host network`
       : `container sharing network namespace with another container or host cannot be connected to any other network`);
   }

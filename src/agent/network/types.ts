@@ -57,6 +57,11 @@ export interface ContainerNet {
   sandboxKey?: string;
 }
 
+/** The container named by a `container:NAME` network mode (shares its network stack), else undefined. */
+export function sharedNetworkOf(mode: string | undefined): string | undefined {
+  return mode?.startsWith('container:') ? mode.slice('container:'.length) : undefined;
+}
+
 export function emptyEndpoint(networkId: string, cfg: Partial<EndpointSettings> = {}): EndpointSettings {
   return {
     IPAMConfig: cfg.IPAMConfig ?? null, Links: cfg.Links ?? null, Aliases: cfg.Aliases?.length ? [...cfg.Aliases] : null,

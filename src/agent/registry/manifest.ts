@@ -116,7 +116,8 @@ export function parsePlatform(s: string, dflt: Platform): Platform {
 
 const DEFAULT_VARIANT: Record<string, string> = { arm64: 'v8', arm: 'v7' };
 
-function isAttestation(d: Descriptor): boolean {
+/** An index entry that is an attestation (BuildKit's provenance/SBOM manifests), not an image. */
+export function isAttestation(d: Descriptor): boolean {
   return d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest' || d.platform?.os === 'unknown';
 }
 
