@@ -3,6 +3,7 @@ import { silentProgress, step, type ProgressSink } from '../core/progress';
 import type { OsFamily, OsRelease } from './os-release';
 import { shJoin } from './shell-quote';
 import type { SshClient } from './ssh-client';
+import { INIT_BINARIES } from '../agent/containers/init-binaries';
 
 /** What tsagent needs on the host. */
 export type Requirement = 'runtime' | 'conmon' | 'iptables' | 'socat' | 'node';
@@ -27,9 +28,6 @@ export const MIN_NODE_MAJOR = 18;
 
 const SYSTEM_PATH = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin:$PATH';
 
-/** Where tsagent looks for the static init of --init (as findInitBinary in the agent). */
-const INIT_PATHS = ['/usr/libexec/docker/docker-init', '/usr/bin/docker-init', '/usr/bin/tini-static', '/usr/local/bin/docker-init', '/usr/local/bin/tini-static'];
-
 const has = (name: string, cmd: string) =>
   `if ${cmd}; then echo ${name}=yes; else echo ${name}=no; fi`;
 
@@ -40,7 +38,7 @@ export const PROBE_SCRIPT = [
   has('conmon', 'command -v conmon >/dev/null 2>&1'),
   has('iptables', 'command -v iptables >/dev/null 2>&1'),
   has('socat', 'command -v socat >/dev/null 2>&1'),
-  has('init', INIT_PATHS.map((p) => `[ -x ${p} ]`).join(' || ')),
+  has('init', INIT_BINARIES.map((p) => `[ -x ${p} ]`).join(' || ')),
   has('xattr', 'command -v setfattr >/dev/null 2>&1'),
   'echo "node=$(node --version 2>/dev/null || true)"',
 ].join('\n');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { badRequest } from '../http/api-error';
 import type { HostConfig } from './types';
 import type { SpecMount } from './spec';
+import { INIT_BINARIES } from './init-binaries';
 
 /** Where the init binary appears inside the container (dockerd's path). */
 export const INIT_PATH = '/sbin/docker-init';
@@ -43,7 +44,7 @@ export function securityOptions(h: HostConfig): { noNewPrivileges: boolean } {
 
 /** The host's static init binary (tini) for --init; undefined when none is installed. */
 export function findInitBinary(): string | undefined {
-  for (const p of ['/usr/libexec/docker/docker-init', '/usr/bin/docker-init', '/usr/bin/tini-static', '/usr/local/bin/docker-init', '/usr/local/bin/tini-static']) {
+  for (const p of INIT_BINARIES) {
     if (existsSync(p)) return realpathSync(p);
   }
   return undefined;
