@@ -73,7 +73,10 @@ async function serve(config: AgentConfig, log: Logger): Promise<void> {
     health.stopAll();
     reclaimer.stop();
     for (const s of servers) { s.close(); (s as Server & { closeAllConnections?: () => void }).closeAllConnections?.(); }
-    void fsp.rm(config.pidfile, { force: true }).finally(() => process.exit(0));
+    // A layer still unpacking after a pull holds an overlay mount: let it finish (the next start
+    // discards a half-unpacked one, so a slow one is not waited for long).
+    const unpacked = Promise.race([engine.layers.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    void unpacked.then(() => fsp.rm(config.pidfile, { force: true })).finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));

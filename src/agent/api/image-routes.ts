@@ -13,7 +13,7 @@ import { parseFilters, validateFilterKeys, labelsMatch } from '../containers/fil
 
 export async function imageSize(engine: Engine, img: ImageRecord): Promise<number> {
   let size = 0;
-  for (const c of chainIds(img.config.rootfs.diff_ids)) size += (await engine.layers.meta(c))?.size ?? 0;
+  for (const c of chainIds(img.config.rootfs.diff_ids)) size += (await engine.layers.settled(c))?.size ?? 0;
   return size;
 }
 

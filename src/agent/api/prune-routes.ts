@@ -65,6 +65,7 @@ async function containerUsage(engine: Engine, c: ContainerRecord): Promise<Recor
 /** GET /system/df */
 async function diskUsage(ctx: RequestContext, engine: Engine): Promise<void> {
   let layersSize = 0;
+  await engine.layers.idle();
   for (const l of await engine.layers.list()) layersSize += (await engine.layers.meta(l))?.size ?? 0;
   const images = [];
   for (const img of engine.images.list()) {

@@ -38,6 +38,7 @@ interface IndexFile {
 export class DistributionIndex {
   private data: IndexFile = { layers: {}, manifests: {} };
   private writing: Promise<void> = Promise.resolve();
+  private readonly held = new Map<string, number>();
 
   constructor(private readonly dataRoot: string) {}
 
@@ -58,6 +59,30 @@ export class DistributionIndex {
 
   forms(diffId: string): BlobForm[] {
     return this.data.layers[diffId] ?? [];
+  }
+
+  /** Every diff ID a form is recorded for, but those a pull in flight holds (see hold). */
+  diffIds(): string[] {
+    return Object.keys(this.data.layers).filter((d) => !this.isHeld(d));
+  }
+
+  isHeld(diffId: string): boolean {
+    return this.held.has(diffId);
+  }
+
+  /**
+   * Keeps these diff IDs' forms from GC while a pull that has not recorded its image yet
+   * verifies them; returns the release.
+   */
+  hold(diffIds: readonly string[]): () => void {
+    for (const d of diffIds) this.held.set(d, (this.held.get(d) ?? 0) + 1);
+    return () => {
+      for (const d of diffIds) {
+        const n = (this.held.get(d) ?? 1) - 1;
+        if (n > 0) this.held.set(d, n);
+        else this.held.delete(d);
+      }
+    };
   }
 
   /** The diff ID a stored compressed blob unpacks to. */

@@ -5,7 +5,10 @@ import { RegistryClient } from '../registry/registry-client';
 import type { RegistryEndpoint } from '../registry/registry-endpoint';
 import type { Descriptor } from '../registry/manifest';
 import { chainIds } from '../layers/layer-store';
-import { DiffIdMismatchError } from '../layers/decompress-stream';
+import { DiffIdMismatchError, decompressStream } from '../layers/decompress-stream';
+import { scanLayer } from '../layers/layer-scan';
+import { layerCompression } from '../registry/manifest';
+import type { FetchResult } from './blob-fetcher';
 import { PathEscapeError } from '../layers/path-scope';
 import { TarFormatError } from '../layers/tar-reader';
 import { familiarName, familiarString, fullName, fullString, type Reference } from './reference';
@@ -28,12 +31,10 @@ export interface PullResult { id: string; digest: string; upToDate: boolean }
 
 const DOWNLOADS = 3;
 
-/** Blobs and layers a failed pull made, removed when the failure was a verification failure. */
-interface Fresh { blobs: string[]; chains: string[] }
+/** Blobs a failed pull downloaded, removed when the failure was a verification failure. */
+interface Fresh { blobs: string[] }
 
 async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
-  const used = new Set(engine.images.list().flatMap((i) => chainIds(i.config.rootfs.diff_ids)));
-  for (const c of [...fresh.chains].reverse()) if (!used.has(c)) await engine.layers.remove(c);
   for (const b of fresh.blobs) {
     if (engine.blobs.busy(b)) continue;
     const diff = engine.dist.diffIdOf(b);
@@ -44,15 +45,17 @@ async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
 
 /**
  * `docker pull`: resolves the reference (index -> this platform's manifest), verifies the
- * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable)
- * and unpacks each as soon as it is in (in parallel), each checked against rootfs.diff_ids. The image is recorded
- * and tagged only when every layer is in place, so a failed pull leaves no image.
+ * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable),
+ * each checked against its digest and, decompressed as it arrives, against rootfs.diff_ids
+ * (LiveLayerScan). The image is recorded and tagged only when every layer is verified, so a
+ * failed pull leaves no image. The layers then unpack in the background (LayerStore.unpackAll);
+ * whatever needs them (a container, an image's size, GC) waits for that or unpacks them itself.
  */
 export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgress): Promise<PullResult> {
   const { ref } = opts;
   const repo = ref.path;
   const client = opts.endpoint ? new RegistryClient(opts.endpoint, opts.auth) : openRegistry(engine, ref.domain, opts.auth);
-  const fresh: Fresh = { blobs: [], chains: [] };
+  const fresh: Fresh = { blobs: [] };
   try {
     const resolved = await resolveManifest(client, repo, ref.digest ?? ref.tag ?? 'latest', wantedPlatform(opts.platform, goArch()));
     p.status(`Pulling from ${familiarName(ref)}`, ref.digest ?? ref.tag);
@@ -60,15 +63,23 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
     const { bytes: configBytes, config } = await fetchConfig(client, repo, m);
     const diffIds = config.rootfs.diff_ids;
     const existed = engine.images.lookup(m.config.digest) === m.config.digest;
-    await fetchLayers(engine, client, repo, m.layers, diffIds, p, fresh);
-    const id = await engine.images.add(configBytes);
+    const release = engine.dist.hold(diffIds);
+    let downloaded: number;
+    let id: string;
+    try {
+      downloaded = await fetchLayers(engine, client, repo, m.layers, diffIds, p, fresh);
+      id = await engine.images.add(configBytes);
+    } finally {
+      release();
+    }
     await recordManifests(engine, ref, id, resolved);
     if (ref.tag) await engine.images.tag(id, fullString({ ...ref, digest: undefined }));
     await engine.images.tag(id, `${fullName(ref)}@${resolved.topDigest}`);
     p.status(`Digest: ${resolved.topDigest}`);
-    const upToDate = existed && fresh.chains.length === 0;
+    const upToDate = existed && downloaded === 0;
     p.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}`);
     engine.log.info('image pulled', { ref: fullString(ref), id: id.slice(0, 19), digest: resolved.topDigest });
+    if (downloaded > 0) unpackInBackground(engine, diffIds, familiarString(ref));
     return { id, digest: resolved.topDigest, upToDate };
   } catch (e) {
     if (e instanceof RegistryError && ['UNAUTHORIZED', 'DENIED'].includes(e.code) || (e instanceof RegistryError && e.code === 'NOT_FOUND' && /name unknown/.test(e.message))) {
@@ -89,58 +100,58 @@ async function recordManifests(engine: Engine, ref: Reference, id: string, r: Aw
   });
 }
 
-async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], diffIds: string[], p: JsonProgress, fresh: Fresh): Promise<void> {
+/**
+ * Downloads and verifies the layers the store has neither unpacked nor as a verified blob.
+ * Returns how many it had to fetch or verify.
+ */
+async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], diffIds: string[], p: JsonProgress, fresh: Fresh): Promise<number> {
   const chain = chainIds(diffIds);
-  const present = await Promise.all(chain.map(async (c) => !!(await engine.layers.meta(c))));
+  const present = await Promise.all(chain.map(async (c, i) => !!(await engine.layers.meta(c)) || engine.layers.building(c) || (await engine.diffs.has(diffIds[i]))));
   layers.forEach((l, i) => p.status(present[i] ? 'Already exists' : 'Pulling fs layer', shortDigest(l.digest)));
   const sem = new Semaphore(DOWNLOADS);
-  const downloads = layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => download(engine, client, repo, l, diffIds[i], p, fresh))));
-  downloads.forEach((d) => d.catch(() => undefined));
-  // Each layer unpacks as soon as its blob is in (into its own folder when it can, see
-  // LayerStore.ensureTop), in parallel with the others; each is put in place after its parent.
-  const extracted: Array<Promise<void>> = [];
-  for (let i = 0; i < layers.length; i++) {
-    extracted.push(present[i] ? Promise.resolve() : extract(engine, layers[i], diffIds.slice(0, i + 1), chain[i], downloads[i], i > 0 ? extracted[i - 1] : Promise.resolve(), p, fresh));
-  }
-  // Each extraction settles after its download; report the first layer's failure once all are done.
-  const settled = await Promise.allSettled(extracted);
+  const settled = await Promise.allSettled(layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => fetchLayer(engine, client, repo, l, diffIds[i], p, fresh)))));
+  // Report the first layer's failure once all are done.
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
+  return present.filter((x) => !x).length;
 }
 
-async function extract(engine: Engine, layer: Descriptor, diffIds: string[], chainId: string, downloaded: Promise<void>, parent: Promise<void>, p: JsonProgress, fresh: Fresh): Promise<void> {
-  await downloaded;
-  const id = shortDigest(layer.digest);
-  p.status('Extracting', id);
-  const t0 = Date.now();
-  try {
-    const before = !!(await engine.layers.meta(chainId));
-    await engine.layers.ensureTop(diffIds, parent);
-    if (!before) fresh.chains.push(chainId);
-  } catch (e) {
-    if (e instanceof DiffIdMismatchError) {
-      await engine.dist.dropForm(diffIds[diffIds.length - 1], layer.digest);
-      throw new RegistryError('DIFF_ID_MISMATCH', `layer ${layer.digest} failed verification: ${e.message}`);
-    }
-    if (e instanceof PathEscapeError || e instanceof TarFormatError) {
-      throw new RegistryError('LAYER_INVALID', `layer ${layer.digest} is not a safe layer archive: ${e.message}`);
-    }
-    throw e;
+/**
+ * One layer: downloads its blob (scanned on the way in) or finds it stored (then reads it
+ * back), checks its diff ID and tar, and records the verified blob as a form of that diff ID.
+ */
+async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh): Promise<void> {
+  const id = shortDigest(l.digest);
+  const kind = layerCompression(l.mediaType) ?? 'gzip';
+  const had = await engine.content.has(l.digest);
+  let result: FetchResult = {};
+  if (!had) {
+    const t0 = Date.now();
+    result = await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t), kind);
+    fresh.blobs.push(l.digest);
+    engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0, scanned: !!(result.scan || result.scanError) });
   }
-  engine.log.debug('layer extracted', { layer: id, ms: Date.now() - t0 });
+  p.status('Verifying Checksum', id);
+  p.status('Download complete', id);
+  try {
+    if (result.scanError) throw result.scanError;
+    const scan = result.scan ?? (await scanLayer(decompressStream(engine.content.readVerified(l.digest), kind)));
+    if (scan.diffId !== diffId) throw new DiffIdMismatchError(diffId, scan.diffId);
+  } catch (e) {
+    if (e instanceof DiffIdMismatchError) throw new RegistryError('DIFF_ID_MISMATCH', `layer ${l.digest} failed verification: ${e.message}`);
+    if (e instanceof PathEscapeError || e instanceof TarFormatError) throw new RegistryError('LAYER_INVALID', `layer ${l.digest} is not a safe layer archive: ${e.message}`);
+    if (e instanceof RegistryError) throw e;
+    throw new RegistryError('LAYER_INVALID', `layer ${l.digest} could not be decompressed as ${kind}: ${(e as Error).message}`);
+  }
+  await engine.dist.addForm(diffId, { digest: l.digest, mediaType: l.mediaType, size: l.size, stored: true, seen: [{ registry: client.endpoint.name, repository: repo }] });
   p.status('Pull complete', id);
 }
 
-async function download(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh): Promise<void> {
-  const id = shortDigest(l.digest);
-  const had = await engine.content.has(l.digest);
-  if (!had) {
-    const t0 = Date.now();
-    await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
-    fresh.blobs.push(l.digest);
-    engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0 });
-    p.status('Verifying Checksum', id);
-  }
-  p.status('Download complete', id);
-  await engine.dist.addForm(diffId, { digest: l.digest, mediaType: l.mediaType, size: l.size, stored: true, seen: [{ registry: client.endpoint.name, repository: repo }] });
+/** Unpacks a pulled image's layers after the pull has answered; a failure is logged, and retried by whatever needs the layers. */
+function unpackInBackground(engine: Engine, diffIds: string[], name: string): void {
+  const t0 = Date.now();
+  engine.layers.unpackAll(diffIds).then(
+    () => engine.log.debug('layers unpacked', { image: name, ms: Date.now() - t0 }),
+    (e: unknown) => engine.log.warn('layers of a pulled image could not be unpacked; they will be unpacked again when a container needs them', { image: name, error: (e as Error).message }),
+  );
 }

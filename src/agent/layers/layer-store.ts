@@ -38,7 +38,7 @@ const hex = (digest: string) => digest.replace(/^sha256:/, '');
  * in a temp folder and renamed into place, so a half-unpacked layer is never used.
  */
 export class LayerStore {
-  private readonly building = new Map<string, Promise<LayerMeta>>();
+  private readonly builds = new Map<string, Promise<LayerMeta>>();
 
   constructor(readonly root: string, private readonly open: DiffOpener, private readonly warn: (m: string) => void) {}
 
@@ -65,6 +65,35 @@ export class LayerStore {
     return readJsonIfExists<LayerMeta>(join(this.dir(chainId), 'layer.json'));
   }
 
+  /** True while the layer of this chain ID is being unpacked. */
+  building(chainId: string): boolean {
+    return this.builds.has(chainId);
+  }
+
+  /** The layer's metadata once any unpack of it in flight has settled (undefined when it is not there). */
+  async settled(chainId: string): Promise<LayerMeta | undefined> {
+    await this.builds.get(chainId)?.catch(() => undefined);
+    return this.meta(chainId);
+  }
+
+  /** Settles once no layer is being unpacked (GC and shutdown wait for this). */
+  async idle(): Promise<void> {
+    while (this.builds.size > 0) await Promise.allSettled([...this.builds.values()]);
+  }
+
+  /**
+   * Unpacks every layer of the chain that is not there yet, all at once (see ensureTop): each
+   * layer goes into place after its parent. Rejects with the first layer's failure.
+   */
+  async unpackAll(diffIds: readonly string[]): Promise<LayerMeta[]> {
+    const all: Array<Promise<LayerMeta>> = [];
+    for (let i = 0; i < diffIds.length; i++) all.push(this.ensureTop(diffIds.slice(0, i + 1), i > 0 ? all[i - 1] : Promise.resolve()));
+    const settled = await Promise.allSettled(all);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return settled.map((r) => (r as PromiseFulfilledResult<LayerMeta>).value);
+  }
+
   /** Unpacks every layer of the chain that is not there yet (the blobs must be in the content store by diff ID). */
   async ensure(diffIds: readonly string[]): Promise<LayerMeta[]> {
     const chain = chainIds(diffIds);
@@ -72,10 +101,10 @@ export class LayerStore {
     for (let i = 0; i < chain.length; i++) {
       const existing = await this.meta(chain[i]);
       if (existing) { metas.push(existing); continue; }
-      let p = this.building.get(chain[i]);
+      let p = this.builds.get(chain[i]);
       if (!p) {
-        p = this.build(chain.slice(0, i), chain[i], diffIds[i]).finally(() => this.building.delete(chain[i]));
-        this.building.set(chain[i], p);
+        p = this.build(chain.slice(0, i), chain[i], diffIds[i]).finally(() => this.builds.delete(chain[i]));
+        this.builds.set(chain[i], p);
       }
       metas.push(await p);
     }
@@ -96,10 +125,10 @@ export class LayerStore {
     const top = chain[chain.length - 1];
     const existing = await this.meta(top);
     if (existing) return existing;
-    let p = this.building.get(top);
+    let p = this.builds.get(top);
     if (!p) {
-      p = this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady).finally(() => this.building.delete(top));
-      this.building.set(top, p);
+      p = this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady).finally(() => this.builds.delete(top));
+      this.builds.set(top, p);
     }
     return p;
   }

@@ -33,10 +33,11 @@ after(async () => {
 const GZ = 'application/vnd.oci.image.layer.v1.tar+gzip';
 
 /** Publishes an image whose parts can be tampered with. Returns its reference. */
-function publish(name: string, o: { layerTar?: Buffer; diffIds?: string[]; layerBytes?: Buffer; configBytes?: Buffer; extraLayers?: number } = {}): string {
+function publish(name: string, o: { layerTar?: Buffer; diffIds?: string[]; layerBytes?: Buffer; layerDigestOfBytes?: boolean; configBytes?: Buffer; extraLayers?: number } = {}): string {
   const tar = o.layerTar ?? tarOf({ 'hello.txt': 'hi\n' });
   const gz = gzipSync(tar);
-  const layer = reg.blob(o.layerBytes ?? gz, sha256(gz));
+  // layerDigestOfBytes: the descriptor matches the bytes served (only their content lies).
+  const layer = reg.blob(o.layerBytes ?? gz, sha256(o.layerDigestOfBytes && o.layerBytes ? o.layerBytes : gz));
   const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: o.diffIds ?? [sha256(tar)] }, history: [] }));
   const cfg = reg.blob(o.configBytes ?? config, sha256(config));
   const layers = Array.from({ length: 1 + (o.extraLayers ?? 0) }, () => ({ mediaType: GZ, ...layer }));
@@ -91,4 +92,14 @@ test('schema 1 manifests are refused with a clear error', async () => {
 test('a layer that climbs out of its folder is refused', async () => {
   const escape = tarArchive([{ name: '../../escape.txt', data: 'x' }]);
   await expectRefused(publish('escape', { layerTar: escape }), /escapes the root/);
+});
+
+test('a hard link that climbs out of its folder is refused before anything is stored', async () => {
+  const escape = tarArchive([{ name: 'ok.txt', data: 'x' }, { name: 'hard', type: '1', linkname: '../../etc/shadow' }]);
+  await expectRefused(publish('hardlink-escape', { layerTar: escape }), /is not a safe layer archive: .*escapes the root/);
+});
+
+test('a layer that is not the gzip its media type says is refused', async () => {
+  const tar = tarOf({ 'hello.txt': 'hi\n' });
+  await expectRefused(publish('not-gzip', { layerBytes: tar, layerDigestOfBytes: true, diffIds: [sha256(tar)] }), /layer sha256:[0-9a-f]{64} could not be decompressed as gzip/);
 });

@@ -2,7 +2,8 @@
 // with images copied in by skopeo, through a proxy that counts, throttles and cuts downloads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chainIds } from '../../../src/agent/layers/layer-store';
 import { join } from 'node:path';
 import { AgentHarness } from './harness';
 import { TestRegistry } from '../../helpers/registry';
@@ -126,6 +127,25 @@ async function freshImage(name: string, size: number): Promise<{ layer: string; 
   await skopeoPush(dir, 'x', `${reg.host}/test/${name}:1`);
   return { layer: im.layerDigests[1], config: im.configDigest };
 }
+
+test('a pull answers once its layers are verified, they unpack after it, and a layer lost later unpacks again from the kept blob', async () => {
+  const im = await freshImage('lazy', 2_000_000);
+  const ref = `${P}/test/lazy:1`;
+  const r = await h.docker(['pull', ref]);
+  assert.equal(r.code, 0, r.stderr);
+  // Image inspect reports the unpacked size, so it waits for the unpack the pull started.
+  const inspect = JSON.parse((await h.docker(['image', 'inspect', ref])).stdout)[0];
+  assert.ok(inspect.Size > 2_000_000, `size ${inspect.Size}`);
+  assert.match(h.log(), new RegExp(`layers unpacked image=${ref.replace(/[.]/g, '\\.')}`));
+  const top = join(h.dataRoot, 'layers', chainIds(inspect.RootFS.Layers).pop()!.slice(7));
+  assert.ok(existsSync(join(top, 'layer.json')), 'the top layer is in place');
+  rmSync(top, { recursive: true });
+  const run = await h.docker(['run', '--rm', ref, 'sh', '-c', 'wc -c < /blob.bin']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim(), '2000000');
+  assert.ok(existsSync(join(top, 'layer.json')), 'unpacked again from the compressed blob');
+  assert.equal(JSON.parse((await h.docker(['image', 'inspect', ref])).stdout)[0].Id, im.config);
+});
 
 test('two concurrent pulls of one image download each blob once', async () => {
   const im = await freshImage('concurrent', 4_000_000);
