@@ -9,6 +9,7 @@
  *   BENCH_AGENT_BUNDLE=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # another build
  *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates: this build, that one
  *   BENCH_AB_ENV=UV_THREADPOOL_SIZE=16 node dist/bench/pull-profile.js   # alternates: without, with
+ *   RUN_AFTER=1 node dist/bench/pull-profile.js   # and a `docker run` right after each pull
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,8 @@ import { createHarness, dataLayer, loadavg, median } from './engines';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.PROFILE === '1';
+/** RUN_AFTER=1: `docker run --rm IMAGE true` right after each pull (waits for the layers to unpack). */
+const RUN_AFTER = process.env.RUN_AFTER === '1';
 const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
 
 class ProfiledAgent extends AgentHarness {
@@ -73,7 +76,13 @@ async function main(): Promise<void> {
         totals.push(performance.now() - t);
         ab[other ? 'other' : 'this'].push(totals[i]);
         if (r.code !== 0) throw new Error(`pull failed: ${r.stderr}`);
-        const lines = h.log().split("\n").filter((l) => process.env.FULL_LOG === "1" ? l.includes("Z ") : /layer (downloaded|extracted)|image pulled/.test(l));
+        if (RUN_AFTER) {
+          const t2 = performance.now();
+          const run = await h.docker(['run', '--rm', `${src.host}/bench/img:1`, 'true']);
+          if (run.code !== 0) throw new Error(`run failed: ${run.stderr}`);
+          console.log(`run right after the pull: ${(performance.now() - t2).toFixed(0)} ms`);
+        }
+        const lines = h.log().split("\n").filter((l) => process.env.FULL_LOG === "1" ? l.includes("Z ") : /layer (downloaded|extracted)|layers unpacked|image pulled|container created/.test(l));
         console.log(`run ${i + 1}${other ? ' (other build)' : ''}: ${totals[i].toFixed(0)} ms, load ${loadavg()}`);
         for (const l of lines) console.log(`  ${l.slice(0, 200)}`);
       } finally {

@@ -5,7 +5,9 @@
  * a fresh empty registry for pushes. Prints every run, medians and ratios.
  *
  * Rows:
- *   pull            registry -> tsagent (verify, decompress, unpack) | skopeo: registry -> oci: dir
+ *   pull            registry -> tsagent (download, verify digests and diff IDs) | skopeo: registry -> oci: dir
+ *   pull + run      the pull, then at once `docker run --rm IMAGE true`: tsagent's layers unpack
+ *                   after the pull answers, so this row shows what a pull defers (vs dockerd's)
  *   push (reuse)    pulled image -> empty registry, original blobs   | skopeo: oci: dir -> registry
  *   push (gzip)     imported image (plain layers) -> empty registry  | skopeo: uncompressed oci: dir -> registry (it compresses)
  *
@@ -38,15 +40,16 @@ function dockerdPath(): string | undefined {
  * loopback registries, then a `docker push` of that image to a fresh empty registry (dockerd
  * keeps no compressed blobs: it compresses every layer again). Returns both times.
  */
-async function dockerdPullPush(registryHost: string, image: string): Promise<{ pull: number; push: number }> {
+async function dockerdPullPush(registryHost: string, image: string): Promise<{ pull: number; pullRun: number; push: number }> {
   const e = await startDockerd(['--insecure-registry', '127.0.0.0/8']);
   try {
     const pull = await timed(() => checked(e.docker(['pull', image], { timeoutMs: 300_000 }), 'dockerd pull'));
+    const pullRun = pull + (await timed(() => checked(e.docker(['run', '--rm', image, 'true'], { timeoutMs: 300_000 }), 'dockerd run')));
     const dst = await TestRegistry.start();
     try {
       await checked(e.docker(['tag', image, `${dst.host}/dd/img:1`]), 'dockerd tag');
       const push = await timed(() => checked(e.docker(['push', `${dst.host}/dd/img:1`], { timeoutMs: 300_000 }), 'dockerd push'));
-      return { pull, push };
+      return { pull, pullRun, push };
     } finally {
       dst.stop();
     }
@@ -83,13 +86,14 @@ async function main(): Promise<void> {
     plain.tag(plain.addImage({ layers: [{ tar: base, compression: 'none' }, { tar: data, compression: 'none' }] }), 'x');
     await skopeoPush(join(work, 'gz'), 'x', `${src.host}/bench/img:1`);
     console.log(`image: 2 layers, ${(img.size && (base.length + data.length) / 1e6).toFixed(1)} MB uncompressed; runs: ${RUNS}`);
-    const rows: Record<string, { ts: number[]; sk: number[] }> = { pull: { ts: [], sk: [] }, 'push (reuse)': { ts: [], sk: [] }, 'push (gzip)': { ts: [], sk: [] } };
+    const rows: Record<string, { ts: number[]; sk: number[] }> = { pull: { ts: [], sk: [] }, 'pull + run': { ts: [], sk: [] }, 'push (reuse)': { ts: [], sk: [] }, 'push (gzip)': { ts: [], sk: [] } };
     for (let i = 0; i < RUNS; i++) {
       const h = await AgentHarness.create();
       h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
       await h.start();
       try {
         rows.pull.ts.push(await timed(() => checked(h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 }), 'tsagent pull')));
+        rows['pull + run'].ts.push(rows.pull.ts[i] + (await timed(() => checked(h.docker(['run', '--rm', `${src.host}/bench/img:1`, 'true'], { timeoutMs: 300_000 }), 'tsagent run'))));
         const dir = join(work, `skopeo-pull-${i}`);
         rows.pull.sk.push(await timed(() => skopeo(['copy', '-q', '--src-tls-verify=false', `docker://${src.host}/bench/img:1`, `oci:${dir}:x`])));
         const dst = await TestRegistry.start();
@@ -119,10 +123,11 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|');
     for (const [name, r] of Object.entries(rows)) {
       const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
+      if (r.sk.length === 0) { console.log(`| ${name} | ${f(r.ts)} | - | ${median(r.ts).toFixed(0)} | - | - |`); continue; }
       console.log(`| ${name} | ${f(r.ts)} | ${f(r.sk)} | ${median(r.ts).toFixed(0)} | ${median(r.sk).toFixed(0)} | ${(median(r.ts) / median(r.sk)).toFixed(2)} |`);
     }
     if (!dockerdPath()) { console.log('\ndockerd not installed: skipped'); return; }
-    const dd: Array<{ pull: number; push: number }> = [];
+    const dd: Array<{ pull: number; pullRun: number; push: number }> = [];
     for (let i = 0; i < RUNS; i++) dd.push(await dockerdPullPush(src.host, `${src.host}/bench/img:1`));
     const f = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
     console.log('\n| operation | dockerd ms (runs) | dockerd median | tsagent / dockerd |');
@@ -130,6 +135,8 @@ async function main(): Promise<void> {
     const pulls = dd.map((d) => d.pull);
     const pushes = dd.map((d) => d.push);
     console.log(`| pull | ${f(pulls)} | ${median(pulls).toFixed(0)} | ${(median(rows.pull.ts) / median(pulls)).toFixed(2)} |`);
+    const pullRuns = dd.map((d) => d.pullRun);
+    console.log(`| pull + run | ${f(pullRuns)} | ${median(pullRuns).toFixed(0)} | ${(median(rows['pull + run'].ts) / median(pullRuns)).toFixed(2)} |`);
     console.log(`| push (tsagent: reuse) | ${f(pushes)} | ${median(pushes).toFixed(0)} | ${(median(rows['push (reuse)'].ts) / median(pushes)).toFixed(2)} |`);
     console.log(`| push (tsagent: gzip) | ${f(pushes)} | ${median(pushes).toFixed(0)} | ${(median(rows['push (gzip)'].ts) / median(pushes)).toFixed(2)} |`);
   } finally {
