@@ -9,7 +9,18 @@ import type { DistributionIndex } from './distribution-index';
  * stream is verified twice: the stored blob against its digest, the output against the diff ID.
  */
 export class DiffSource {
+  /** `diffId digest` pairs this process has just verified (see trustOnce). */
+  private readonly justVerified = new Set<string>();
+
   constructor(private readonly content: ContentStore, private readonly dist: DistributionIndex) {}
+
+  /**
+   * The next open of `diffId` from blob `digest` skips both hashes: a pull has just checked
+   * that blob against its digest and its content against the diff ID (LiveLayerScan). Once.
+   */
+  trustOnce(diffId: string, digest: string): void {
+    this.justVerified.add(`${diffId} ${digest}`);
+  }
 
   /** The stored compressed form of a diff, if any. */
   async storedForm(diffId: string) {
@@ -26,6 +37,7 @@ export class DiffSource {
     const form = await this.storedForm(diffId);
     if (!form) throw new Error(`layer ${diffId} has no content in the store (pull or load the image again)`);
     const kind = layerCompression(form.mediaType) ?? 'gzip';
+    if (this.justVerified.delete(`${diffId} ${form.digest}`)) return decompressStream(this.content.read(form.digest), kind);
     return verifyDigest(decompressStream(this.content.readVerified(form.digest), kind), diffId);
   }
 }

@@ -144,6 +144,7 @@ async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry
     throw new RegistryError('LAYER_INVALID', `layer ${l.digest} could not be decompressed as ${kind}: ${(e as Error).message}`);
   }
   await engine.dist.addForm(diffId, { digest: l.digest, mediaType: l.mediaType, size: l.size, stored: true, seen: [{ registry: client.endpoint.name, repository: repo }] });
+  engine.diffs.trustOnce(diffId, l.digest);
   p.status('Pull complete', id);
 }
 

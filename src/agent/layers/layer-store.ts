@@ -123,11 +123,11 @@ export class LayerStore {
     parentsReady.catch(() => undefined); // awaited later; its failure is this layer's failure
     const chain = chainIds(diffIds);
     const top = chain[chain.length - 1];
-    const existing = await this.meta(top);
-    if (existing) return existing;
     let p = this.builds.get(top);
     if (!p) {
-      p = this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady).finally(() => this.builds.delete(top));
+      // Registered before the first await, so building() and idle() see it at once.
+      p = (async () => (await this.meta(top)) ?? this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady))()
+        .finally(() => this.builds.delete(top));
       this.builds.set(top, p);
     }
     return p;
