@@ -8,8 +8,6 @@ import { decompressStream, type LayerCompression } from './decompress-stream';
 export interface LayerScan {
   /** sha256 of the uncompressed stream: the layer's diff ID. */
   diffId: string;
-  /** Bytes of the uncompressed tar. */
-  tarSize: number;
 }
 
 /**
@@ -21,13 +19,12 @@ export interface LayerScan {
  */
 export async function scanLayer(source: AsyncIterable<Buffer>): Promise<LayerScan> {
   const hash = createHash('sha256');
-  let tarSize = 0;
   const it = source[Symbol.asyncIterator]();
   const hashed: AsyncIterable<Buffer> = {
     [Symbol.asyncIterator]: () => ({
       async next() {
         const r = await it.next();
-        if (!r.done) { hash.update(r.value); tarSize += r.value.length; }
+        if (!r.done) hash.update(r.value);
         return r;
       },
     }),
@@ -37,8 +34,8 @@ export async function scanLayer(source: AsyncIterable<Buffer>): Promise<LayerSca
     if (e.header.type === 'hardlink') cleanMemberPath(e.header.linkname);
   }
   // What follows the end-of-archive blocks is part of the diff ID too.
-  for (let r = await it.next(); !r.done; r = await it.next()) { hash.update(r.value); tarSize += r.value.length; }
-  return { diffId: `sha256:${hash.digest('hex')}`, tarSize };
+  for (let r = await it.next(); !r.done; r = await it.next()) hash.update(r.value);
+  return { diffId: `sha256:${hash.digest('hex')}` };
 }
 
 /**

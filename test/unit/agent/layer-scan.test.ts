@@ -19,11 +19,11 @@ const layer = tarArchive([
   { name: 'bin/link', type: '2', linkname: '../../../../etc/shadow' },
 ]);
 
-test('scanLayer: the diff ID and size of the whole stream, padding after the end blocks included', async () => {
-  assert.deepEqual(await scanLayer(chunks(layer, 777)), { diffId: sha(layer), tarSize: layer.length });
+test('scanLayer: the diff ID of the whole stream, padding after the end blocks included', async () => {
+  assert.deepEqual(await scanLayer(chunks(layer, 777)), { diffId: sha(layer) });
   // GNU tar pads archives to 10 KiB records: the bytes after the end-of-archive blocks count.
   const padded = Buffer.concat([layer, Buffer.alloc(9000)]);
-  assert.deepEqual(await scanLayer(chunks(padded, 4096)), { diffId: sha(padded), tarSize: padded.length });
+  assert.deepEqual(await scanLayer(chunks(padded, 4096)), { diffId: sha(padded) });
 });
 
 test('scanLayer: names and hard links that climb out of the layer, and non-tars, are refused', async () => {
@@ -38,7 +38,7 @@ test('LiveLayerScan: chunks pushed as a download delivers them give the same res
   const gz = gzipSync(layer);
   const live = new LiveLayerScan('gzip');
   for (let off = 0; off < gz.length; off += 1000) await live.push(gz.subarray(off, off + 1000));
-  assert.deepEqual(await live.end(), { diffId: sha(layer), tarSize: layer.length });
+  assert.deepEqual(await live.end(), { diffId: sha(layer) });
   const plain = new LiveLayerScan('none');
   await plain.push(layer);
   assert.equal((await plain.end()).diffId, sha(layer));
