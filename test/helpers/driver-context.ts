@@ -2,10 +2,10 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { writeFile, rename } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import type { DriverContext } from '../../src/drivers/driver';
 import { hostExec, type Exec } from '../../src/core/exec';
 import type { ProgressEvent, ProgressSink } from '../../src/core/progress';
+import { generateEd25519Key } from '../../src/core/ssh-key';
 
 /** A DriverContext for tests, with what it made and a cleanup that deletes the temp store. */
 export interface TestDriverContext<C> extends DriverContext<C> {
@@ -37,7 +37,7 @@ export function makeDriverContext<C>(opts: TestDriverContextOptions<C>): TestDri
   const storePath = opts.storePath ?? mkdtempSync(join(tmpdir(), 'tsm-store-'));
   const dir = join(storePath, 'machines', opts.name);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const keys = utils.generateKeyPairSync('ed25519', { comment: `tsmachine-test-${opts.name}` });
+  const keys = generateEd25519Key(`tsmachine-test-${opts.name}`);
   const sshKeyPath = join(dir, 'id_ed25519');
   writeFileSync(sshKeyPath, keys.private, { mode: 0o600 });
   writeFileSync(`${sshKeyPath}.pub`, `${keys.public}\n`, { mode: 0o644 });

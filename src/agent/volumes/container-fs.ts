@@ -11,7 +11,7 @@ import type { Engine } from '../engine';
 import type { ContainerRecord } from '../containers/types';
 import { mountRootfs } from '../containers/launch';
 import { isMountPoint, unmount } from '../util/mount';
-import { PathEscapeError } from '../layers/path-scope';
+import { walkInRoot } from '../layers/path-scope';
 import { mountPointsOf } from './container-mounts';
 import type { MountPoint } from './mount-spec';
 
@@ -49,8 +49,6 @@ export async function openContainerFs(engine: Engine, rec: ContainerRecord): Pro
   };
 }
 
-const parts = (p: string) => p.split('/').filter((c) => c !== '' && c !== '.');
-
 /** The host path of a clean container path: under the deepest mount covering it, else under the root. */
 export function hostPath(fs: ContainerFs, ctr: string): string {
   let best: FsMount | undefined;
@@ -69,28 +67,13 @@ export function mountFor(rec: ContainerRecord, ctr: string): MountPoint | undefi
   return best;
 }
 
-const MAX_LINKS = 255;
-
 /**
- * Resolves a path as the container would: every symlink on the way is followed inside the
- * container (the last one only with `followFinal`); missing components are kept as they are.
+ * Resolves a path as the container would (walkInRoot over the container's mounts): every
+ * symlink on the way is followed inside the container (the last one only with `followFinal`);
+ * missing components are kept as they are.
  */
 export async function resolveInContainer(fs: ContainerFs, path: string, followFinal: boolean): Promise<Resolved> {
-  let todo = parts(path);
-  const stack: string[] = [];
-  let links = 0;
-  while (todo.length > 0) {
-    const c = todo.shift()!;
-    if (c === '..') { stack.pop(); continue; }
-    if (todo.length === 0 && !followFinal) { stack.push(c); break; }
-    const host = hostPath(fs, `/${[...stack, c].join('/')}`);
-    const st = await fsp.lstat(host).catch(() => undefined);
-    if (!st?.isSymbolicLink()) { stack.push(c); continue; }
-    if (++links > MAX_LINKS) throw new PathEscapeError(`too many levels of symbolic links resolving "${path}"`);
-    const target = await fsp.readlink(host);
-    if (target.startsWith('/')) stack.length = 0;
-    todo = [...parts(target), ...todo];
-  }
+  const stack = await walkInRoot(path, followFinal, (cs) => hostPath(fs, `/${cs.join('/')}`));
   const ctr = `/${stack.join('/')}`;
   return { ctr, host: hostPath(fs, ctr) };
 }

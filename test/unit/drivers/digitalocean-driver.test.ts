@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { utils } from 'ssh2';
 import { DigitalOceanFake, fingerprintOf } from '../../helpers/fakes/digitalocean-fake';
 import { makeDriverContext, type TestDriverContext } from '../../helpers/driver-context';
 import { DigitalOceanDriver } from '../../../src/drivers/digitalocean/driver';
@@ -10,6 +9,7 @@ import { digitaloceanConfigFromFlags, type DigitalOceanConfig } from '../../../s
 import { DoApiError } from '../../../src/drivers/digitalocean/api';
 import { isTsmError, type TsmError } from '../../../src/core/errors';
 import type { FlagValues } from '../../../src/drivers/driver';
+import { generateEd25519Key } from '../../../src/core/ssh-key';
 
 const fast = { sleep: async () => undefined, pollMs: 1, timeouts: { actionMs: 500, statusMs: 500 } };
 
@@ -55,8 +55,8 @@ test('digitalocean: imports the machine key as tsmachine-<name> and creates the 
 
 test('digitalocean --digitalocean-ssh-key-fingerprint: the account key is used, nothing imported, and the private key must match', async (t) => {
   const fake = new DigitalOceanFake();
-  const pair = utils.generateKeyPairSync('ed25519');
-  const other = utils.generateKeyPairSync('ed25519');
+  const pair = generateEd25519Key('');
+  const other = generateEd25519Key('');
   const account = fake.addKey('laptop', pair.public);
   const probe = makeDriverContext({ name: 'probe', config: {} });
   t.after(() => probe.cleanup());
