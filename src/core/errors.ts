@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'DRIVER_ERROR'
   | 'SSH_ERROR'
   | 'SSH_HOST_KEY_MISMATCH'
+  | 'SSH_KEY_INVALID'
   | 'PROVISION_FAILED'
   | 'TLS_ERROR'
   | 'TIMEOUT'

@@ -230,7 +230,8 @@ const ATTEMPT_TIMEOUT_MS = 15_000;
 
 /**
  * Connects, retrying (every second) until the host answers or `timeoutMs` passes; the timeout
- * error names the endpoint and the last reason. A changed host key fails at once.
+ * error names the endpoint and the last reason. A changed host key or an unusable private key
+ * fails at once.
  */
 export async function waitForSsh(
   endpoint: SshConnectOptions,
@@ -252,7 +253,7 @@ export async function waitForSsh(
       try {
         return await SshClient.connect({ ...endpoint, timeoutMs: Math.min(ATTEMPT_TIMEOUT_MS, o.timeoutMs), signal: o.signal });
       } catch (e) {
-        if (isTsmError(e, 'SSH_HOST_KEY_MISMATCH')) return e;
+        if (isTsmError(e, 'SSH_HOST_KEY_MISMATCH') || isTsmError(e, 'SSH_KEY_INVALID')) return e;
         lastError = e;
         const m = e instanceof Error ? e.message : String(e);
         failures.set(m, (failures.get(m) ?? 0) + 1);

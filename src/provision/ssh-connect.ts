@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { Client, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
+import { Client, utils, type ConnectConfig, type ServerHostKeyAlgorithm } from 'ssh2';
 import { TsmError, errorMessage } from '../core/errors';
 import type { SshEndpoint } from '../drivers/driver';
 import {
@@ -48,15 +48,25 @@ interface HostCheck {
   mismatch: boolean;
 }
 
+/** Reads the private key and checks that it can sign: a key that cannot will never connect, so no retry should wait for it. */
 async function readPrivateKey(o: SshConnectOptions): Promise<Buffer> {
+  let key: Buffer;
   try {
-    return await readFile(o.privateKeyPath);
+    key = await readFile(o.privateKeyPath);
   } catch (e) {
     throw new TsmError('SSH_ERROR', `cannot read the SSH private key ${o.privateKeyPath} for ${endpointName(o)}: ${errorMessage(e)}`, {
       cause: e,
       suggestion: 'check that the key file exists and is readable (the machine folder may be incomplete)',
     });
   }
+  const parsed = utils.parseKey(key);
+  if (parsed instanceof Error || (Array.isArray(parsed) ? parsed[0] : parsed)?.isPrivateKey() !== true) {
+    const why = parsed instanceof Error ? parsed.message : 'it holds no private key';
+    throw new TsmError('SSH_KEY_INVALID', `the SSH private key ${o.privateKeyPath} for ${endpointName(o)} cannot be used: ${why}`, {
+      suggestion: 'give an unencrypted private key in OpenSSH or PEM format (ssh-keygen -t ed25519 -N ""); a machine made with a broken key must be removed and created again',
+    });
+  }
+  return key;
 }
 
 function mismatchError(o: SshConnectOptions, check: HostCheck): TsmError {

@@ -29,6 +29,10 @@ after(async () => {
   await sshd?.stop();
 });
 
+/** SSH wire encodings, to build key files by hand. */
+const u32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n); return b; };
+const str = (d: Buffer | string) => { const b = Buffer.from(d); return Buffer.concat([u32(b.length), b]); };
+
 /** Runs the OpenSSH client with only the given known_hosts file; resolves with its exit code. */
 async function opensshTrue(file: string): Promise<{ code: number; stderr: string }> {
   const r = await hostExec('ssh', [
@@ -202,6 +206,27 @@ test('waitForSsh reports every reason on timeout and honours abort', async () =>
   const ac = new AbortController();
   setTimeout(() => ac.abort(), 300);
   await assert.rejects(waitForSsh({ ...sshd.endpoint(), port: 1 }, { timeoutMs: 60_000, signal: ac.signal }), (e) => isTsmError(e, 'ABORTED'));
+});
+
+test('a private key that cannot sign fails at once with SSH_KEY_INVALID, also in waitForSsh', async () => {
+  // What ssh2's key generator wrote for about one key in 256: a 31-byte ed25519 key (its
+  // leading zero byte dropped). OpenSSH and ssh2 refuse it; retrying can never help.
+  const body = Buffer.concat([Buffer.from('openssh-key-v1\0'), ...['none', 'none', ''].map(str), u32(1), str(Buffer.concat([str('ssh-ed25519'), str(Buffer.alloc(31, 7))])),
+    str(Buffer.concat([u32(1), u32(1), str('ssh-ed25519'), str(Buffer.alloc(31, 7)), str(Buffer.alloc(63, 9)), str('c'), Buffer.from([1, 2, 3, 4])]))]);
+  const broken = join(sshd.dir, 'client', 'broken_key');
+  await writeFile(broken, `-----BEGIN OPENSSH PRIVATE KEY-----\n${body.toString('base64')}\n-----END OPENSSH PRIVATE KEY-----\n`, { mode: 0o600 });
+  const check = (e: unknown) => {
+    assert.ok(isTsmError(e, 'SSH_KEY_INVALID'), String(e));
+    assert.ok(e.message.includes(broken), e.message);
+    assert.match(e.suggestion!, /ssh-keygen -t ed25519/);
+    return true;
+  };
+  await assert.rejects(SshClient.connect({ ...sshd.endpoint(), privateKeyPath: broken, knownHostsPath: knownHosts }), check);
+  const t0 = Date.now();
+  await assert.rejects(waitForSsh({ ...sshd.endpoint(), privateKeyPath: broken, knownHostsPath: knownHosts }, { timeoutMs: 30_000 }), check);
+  assert.ok(Date.now() - t0 < 5000, 'no retries with a broken key');
+  await writeFile(broken, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOtest only-a-public-key\n');
+  await assert.rejects(SshClient.connect({ ...sshd.endpoint(), privateKeyPath: broken, knownHostsPath: knownHosts }), (e) => isTsmError(e, 'SSH_KEY_INVALID'));
 });
 
 test('waitForSsh connects once sshd comes up', async () => {
