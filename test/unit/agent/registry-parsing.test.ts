@@ -117,3 +117,22 @@ test('parallel gzip: multi-member output that gunzip reads back whole, empty inp
   assert.ok(gunzipSync(out).equals(data));
   assert.equal(gunzipSync(await collect(parallelGzip(chunked(Buffer.alloc(0))))).length, 0);
 });
+
+test('parallel gzip stores blocks that do not compress (random or already compressed) and compresses the rest', async () => {
+  const { parallelGzip, gzipLevel } = await import('../../../src/agent/images/blob-upload');
+  const { gunzipSync, gzipSync } = await import('node:zlib');
+  const { randomBytes } = await import('node:crypto');
+  const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(24_000)).subarray(0, 1 << 20);
+  const random = randomBytes(1 << 20);
+  const gz = gzipSync(randomBytes(1 << 20).toString('hex')); // an already-compressed file
+  assert.equal(await gzipLevel(random), 0);
+  assert.equal(await gzipLevel(gz.subarray(0, 1 << 20)), 0);
+  assert.equal(await gzipLevel(text), 6);
+  // Random data with text in the middle (a tar of a binary and a text file) is compressed.
+  assert.equal(await gzipLevel(Buffer.concat([random.subarray(0, 400_000), text.subarray(0, 248_576), random.subarray(0, 400_000)])), 6);
+  const data = Buffer.concat([text, random, text]);
+  const out = await collect(parallelGzip(chunked(data, 300_000)));
+  assert.ok(gunzipSync(out).equals(data));
+  assert.ok(out.length < random.length + 40_000, `random stored, text compressed: ${out.length} bytes`);
+  assert.ok(out.length > random.length, 'the random block is all there');
+});
