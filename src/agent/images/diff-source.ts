@@ -3,23 +3,34 @@ import { decompressStream, verifyDigest } from '../layers/decompress-stream';
 import { layerCompression } from '../registry/manifest';
 import type { DistributionIndex } from './distribution-index';
 
+const TRUST_MS = 60_000;
+
 /**
  * The uncompressed content of a layer by diff ID: the plain tar when the store has it
  * (docker import, load), else a stored compressed blob (pull) decompressed on the fly. The
  * stream is verified twice: the stored blob against its digest, the output against the diff ID.
  */
 export class DiffSource {
-  /** `diffId digest` pairs this process has just verified (see trustOnce). */
-  private readonly justVerified = new Set<string>();
+  /** `diffId digest` pairs this process has just verified, and when (see trustOnce). */
+  private readonly justVerified = new Map<string, number>();
 
   constructor(private readonly content: ContentStore, private readonly dist: DistributionIndex) {}
 
   /**
    * The next open of `diffId` from blob `digest` skips both hashes: a pull has just checked
-   * that blob against its digest and its content against the diff ID (LiveLayerScan). Once.
+   * that blob against its digest and its content against the diff ID (LiveLayerScan). Once,
+   * and within a minute (an unpack that never came does not leave a blob trusted for later).
    */
   trustOnce(diffId: string, digest: string): void {
-    this.justVerified.add(`${diffId} ${digest}`);
+    const now = Date.now();
+    for (const [k, at] of this.justVerified) if (now - at >= TRUST_MS) this.justVerified.delete(k);
+    this.justVerified.set(`${diffId} ${digest}`, now);
+  }
+
+  private takeTrust(key: string): boolean {
+    const at = this.justVerified.get(key);
+    this.justVerified.delete(key);
+    return at !== undefined && Date.now() - at < TRUST_MS;
   }
 
   /** The stored compressed form of a diff, if any. */
@@ -37,7 +48,7 @@ export class DiffSource {
     const form = await this.storedForm(diffId);
     if (!form) throw new Error(`layer ${diffId} has no content in the store (pull or load the image again)`);
     const kind = layerCompression(form.mediaType) ?? 'gzip';
-    if (this.justVerified.delete(`${diffId} ${form.digest}`)) return decompressStream(this.content.read(form.digest), kind);
+    if (this.takeTrust(`${diffId} ${form.digest}`)) return decompressStream(this.content.read(form.digest), kind);
     return verifyDigest(decompressStream(this.content.readVerified(form.digest), kind), diffId);
   }
 }
