@@ -6,8 +6,9 @@
  *
  * Rows:
  *   pull            registry -> tsagent (download, verify digests and diff IDs) | skopeo: registry -> oci: dir
- *   pull + run      the pull, then at once `docker run --rm IMAGE true`: tsagent's layers unpack
- *                   after the pull answers, so this row shows what a pull defers (vs dockerd's)
+ *   pull + run      the pull, then at once `docker run --rm --network none IMAGE true` (the private
+ *                   dockerd has no bridge): tsagent's layers unpack after the pull answers, so this
+ *                   row shows what a pull defers (vs dockerd's)
  *   push (reuse)    pulled image -> empty registry, original blobs   | skopeo: oci: dir -> registry
  *   push (gzip)     imported image (plain layers) -> empty registry  | skopeo: uncompressed oci: dir -> registry (it compresses)
  *
@@ -44,7 +45,7 @@ async function dockerdPullPush(registryHost: string, image: string): Promise<{ p
   const e = await startDockerd(['--insecure-registry', '127.0.0.0/8']);
   try {
     const pull = await timed(() => checked(e.docker(['pull', image], { timeoutMs: 300_000 }), 'dockerd pull'));
-    const pullRun = pull + (await timed(() => checked(e.docker(['run', '--rm', image, 'true'], { timeoutMs: 300_000 }), 'dockerd run')));
+    const pullRun = pull + (await timed(() => checked(e.docker(['run', '--rm', '--network', 'none', image, 'true'], { timeoutMs: 300_000 }), 'dockerd run')));
     const dst = await TestRegistry.start();
     try {
       await checked(e.docker(['tag', image, `${dst.host}/dd/img:1`]), 'dockerd tag');
@@ -93,7 +94,7 @@ async function main(): Promise<void> {
       await h.start();
       try {
         rows.pull.ts.push(await timed(() => checked(h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 }), 'tsagent pull')));
-        rows['pull + run'].ts.push(rows.pull.ts[i] + (await timed(() => checked(h.docker(['run', '--rm', `${src.host}/bench/img:1`, 'true'], { timeoutMs: 300_000 }), 'tsagent run'))));
+        rows['pull + run'].ts.push(rows.pull.ts[i] + (await timed(() => checked(h.docker(['run', '--rm', '--network', 'none', `${src.host}/bench/img:1`, 'true'], { timeoutMs: 300_000 }), 'tsagent run'))));
         const dir = join(work, `skopeo-pull-${i}`);
         rows.pull.sk.push(await timed(() => skopeo(['copy', '-q', '--src-tls-verify=false', `docker://${src.host}/bench/img:1`, `oci:${dir}:x`])));
         const dst = await TestRegistry.start();
