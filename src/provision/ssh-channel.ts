@@ -16,13 +16,28 @@ function exitCode(code: number | null | undefined, signal: string | undefined): 
   return num ? 128 + num : 255;
 }
 
+/** Exit statuses seen on channels, recorded from the moment each channel was handed over (trackExit). */
+const exits = new WeakMap<ClientChannel, ChannelExit>();
+
 /**
- * Resolves when the channel closes, with the remote exit status; rejects with SSH_ERROR when
- * the channel closed without one (the connection dropped), or ABORTED when `signal` fires.
+ * Starts recording the channel's exit status. Call it in ssh2's exec/shell callback itself,
+ * before any await: ssh2 calls back while it parses the server's packet, and a fast command's
+ * exit status often comes in the same packet, so its 'exit' event fires before a listener
+ * attached after an await (a promise resolution) could hear it.
+ */
+export function trackExit(ch: ClientChannel): void {
+  ch.on('exit', (code: number | null, sig?: string) => {
+    exits.set(ch, { code: exitCode(code, sig), ...(sig ? { signal: sig } : {}) });
+  });
+}
+
+/**
+ * Resolves when the channel closes, with the remote exit status (see trackExit); rejects with
+ * SSH_ERROR when the channel closed without one (the connection dropped), or ABORTED when
+ * `signal` fires.
  */
 export function waitChannel(ch: ClientChannel, where: string, signal?: AbortSignal): Promise<ChannelExit> {
   return new Promise((resolve, reject) => {
-    let exit: ChannelExit | undefined;
     const onAbort = () => {
       try {
         ch.signal('KILL');
@@ -34,11 +49,9 @@ export function waitChannel(ch: ClientChannel, where: string, signal?: AbortSign
     };
     if (signal?.aborted) return onAbort();
     signal?.addEventListener('abort', onAbort, { once: true });
-    ch.on('exit', (code: number | null, sig?: string) => {
-      exit = { code: exitCode(code, sig), ...(sig ? { signal: sig } : {}) };
-    });
     ch.on('close', () => {
       signal?.removeEventListener('abort', onAbort);
+      const exit = exits.get(ch);
       if (exit) resolve(exit);
       else reject(new TsmError('SSH_ERROR', `the SSH connection to ${where} was lost while a command ran`, {
         suggestion: 'check that the host is still up, then retry',

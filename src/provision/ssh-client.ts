@@ -2,7 +2,7 @@ import { access, constants as fsConstants } from 'node:fs/promises';
 import type { Client, ClientChannel, PseudoTtyOptions } from 'ssh2';
 import { TsmError, errorMessage, isTsmError } from '../core/errors';
 import { waitFor } from '../core/wait';
-import { collect, pump, waitChannel, type PumpOptions } from './ssh-channel';
+import { collect, pump, trackExit, waitChannel, type PumpOptions } from './ssh-channel';
 import { endpointName, openConnection, type SshConnectOptions } from './ssh-connect';
 import { octalMode, shQuote, sudoWrap } from './shell-quote';
 
@@ -162,18 +162,6 @@ export class SshClient {
 
   private async execRaw(command: string, o: SshExecOptions): Promise<{ code: number; stdout: Buffer; stderr: Buffer }> {
     const cmd = await this.prepare(command, o.sudo);
-    try {
-      return await this.execOnce(cmd, o);
-    } catch (e) {
-      // A channel that closed without an exit status while the connection lives on (seen on
-      // freshly booted local machines, about one create in twenty): run the command once more on
-      // a new channel. tsmachine's remote commands are idempotent (provisioning is re-runnable).
-      if (!(e instanceof TsmError && e.code === 'SSH_ERROR' && /was lost while a command ran/.test(e.message)) || o.signal?.aborted) throw e;
-      return this.execOnce(cmd, o);
-    }
-  }
-
-  private async execOnce(cmd: string, o: SshExecOptions): Promise<{ code: number; stdout: Buffer; stderr: Buffer }> {
     const ch = await this.channel((cb) => this.client.exec(cmd, cb));
     const out = collect(ch);
     const done = waitChannel(ch, this.endpoint, o.signal);
@@ -190,7 +178,11 @@ export class SshClient {
           suggestion: 'check that the host is still up and reachable, then retry',
         }));
       try {
-        open((err, ch) => (err ? fail(err) : resolve(ch)));
+        open((err, ch) => {
+          if (err) return fail(err);
+          trackExit(ch); // now, not after the await: see trackExit
+          resolve(ch);
+        });
       } catch (e) {
         fail(e);
       }
