@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { chainIds } from '../../../src/agent/layers/layer-store';
 import { join } from 'node:path';
-import { AgentHarness } from './harness';
+import { AgentHarness, mountsUnder } from './harness';
 import { TestRegistry } from '../../helpers/registry';
 import { RegistryProxy } from '../../helpers/registry-proxy';
 import { OciLayout, busyboxTar, tarOf, skopeoPush } from '../../helpers/registry-images';
@@ -145,6 +145,22 @@ test('a pull answers once its layers are verified, they unpack after it, and a l
   assert.equal(run.stdout.trim(), '2000000');
   assert.ok(existsSync(join(top, 'layer.json')), 'unpacked again from the compressed blob');
   assert.equal(JSON.parse((await h.docker(['image', 'inspect', ref])).stdout)[0].Id, im.config);
+});
+
+test('an agent stopped while a pulled image unpacks finishes it first, leaves no mount or half layer, and runs the image after it starts again', async () => {
+  await freshImage('stopped', 16_000_000);
+  const ref = `${P}/test/stopped:1`;
+  const r = await h.docker(['pull', ref]);
+  assert.equal(r.code, 0, r.stderr);
+  // Stopped at once: the 16 MB layer is usually still unpacking.
+  assert.equal(await h.stop('SIGTERM'), 0);
+  assert.match(h.log(), /layers unpacked image=.*\/test\/stopped:1/, 'the unpack finished before the agent exited');
+  assert.deepEqual(mountsUnder(h.dataRoot), []);
+  assert.deepEqual(readdirSync(join(h.dataRoot, 'layers')).filter((n) => n.startsWith('tmp-')), []);
+  await h.start();
+  const run = await h.docker(['run', '--rm', ref, 'sh', '-c', 'wc -c < /blob.bin']);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.trim(), '16000000');
 });
 
 test('two concurrent pulls of one image download each blob once', async () => {
