@@ -4,15 +4,13 @@ import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from './atomic-write';
 import { MACHINE_FILES } from './machine';
 
+const uint32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); return b; };
+
 /** An SSH wire `string`: uint32 length, then the bytes. */
 function sshString(data: Buffer | string): Buffer {
   const b = typeof data === 'string' ? Buffer.from(data) : data;
-  const len = Buffer.alloc(4);
-  len.writeUInt32BE(b.length);
-  return Buffer.concat([len, b]);
+  return Buffer.concat([uint32(b.length), b]);
 }
-
-const uint32 = (n: number) => { const b = Buffer.alloc(4); b.writeUInt32BE(n >>> 0); return b; };
 
 export interface SshKeyPair {
   /** The private key in OpenSSH's format (`-----BEGIN OPENSSH PRIVATE KEY-----`), unencrypted. */

@@ -61,11 +61,12 @@ export class DistributionIndex {
     return this.data.layers[diffId] ?? [];
   }
 
-  /** Every diff ID a form is recorded for, but those a pull in flight holds (see hold). */
+  /** Every diff ID a form is recorded for. */
   diffIds(): string[] {
-    return Object.keys(this.data.layers).filter((d) => !this.isHeld(d));
+    return Object.keys(this.data.layers);
   }
 
+  /** True while a pull in flight holds this diff ID (see hold): GC leaves its blobs alone. */
   isHeld(diffId: string): boolean {
     return this.held.has(diffId);
   }

@@ -15,7 +15,6 @@ export interface ResolvedManifest {
   manifestDigest: string;
 }
 
-
 function asRegistryError(e: unknown): never {
   if (e instanceof ManifestError) throw new RegistryError(e.code, e.message, e.code === 'NO_MATCHING_PLATFORM' ? 404 : 500);
   throw e;
@@ -49,8 +48,9 @@ export async function resolveManifest(client: RegistryClient, repo: string, ref:
 export async function fetchConfig(client: RegistryClient, repo: string, m: ImageManifest): Promise<{ bytes: Buffer; config: ImageConfig }> {
   const { res } = await client.getBlob(repo, m.config.digest);
   const bytes = await readBody(res, 8 * 1024 * 1024);
-  if (sha256Digest(bytes) !== m.config.digest) {
-    throw new RegistryError('DIGEST_MISMATCH', `image config ${m.config.digest} of ${client.endpoint.name}/${repo} failed verification: its bytes hash to ${sha256Digest(bytes)}`);
+  const got = sha256Digest(bytes);
+  if (got !== m.config.digest) {
+    throw new RegistryError('DIGEST_MISMATCH', `image config ${m.config.digest} of ${client.endpoint.name}/${repo} failed verification: its bytes hash to ${got}`);
   }
   let config: ImageConfig;
   try { config = JSON.parse(bytes.toString('utf8')) as ImageConfig; } catch {

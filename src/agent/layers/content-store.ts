@@ -103,9 +103,9 @@ export class ContentStore {
   /** Streams the blob; the stream fails at its end if the content does not match the digest. */
   async *readVerified(digest: string): AsyncGenerator<Buffer> {
     const hash = createHash('sha256');
-    for await (const chunk of createReadStream(this.path(digest), { highWaterMark: 1 << 20 })) {
-      hash.update(chunk as Buffer);
-      yield chunk as Buffer;
+    for await (const chunk of this.read(digest)) {
+      hash.update(chunk);
+      yield chunk;
     }
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`);

@@ -98,16 +98,7 @@ export class LayerStore {
   async ensure(diffIds: readonly string[]): Promise<LayerMeta[]> {
     const chain = chainIds(diffIds);
     const metas: LayerMeta[] = [];
-    for (let i = 0; i < chain.length; i++) {
-      const existing = await this.meta(chain[i]);
-      if (existing) { metas.push(existing); continue; }
-      let p = this.builds.get(chain[i]);
-      if (!p) {
-        p = this.build(chain.slice(0, i), chain[i], diffIds[i]).finally(() => this.builds.delete(chain[i]));
-        this.builds.set(chain[i], p);
-      }
-      metas.push(await p);
-    }
+    for (let i = 0; i < chain.length; i++) metas.push(await this.once(chain[i], () => this.build(chain.slice(0, i), chain[i], diffIds[i])));
     return metas;
   }
 
@@ -123,12 +114,18 @@ export class LayerStore {
     parentsReady.catch(() => undefined); // awaited later; its failure is this layer's failure
     const chain = chainIds(diffIds);
     const top = chain[chain.length - 1];
-    let p = this.builds.get(top);
+    return this.once(top, () => this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady));
+  }
+
+  /**
+   * The layer of `chainId`: the one in place, the unpack of it in flight, or a new unpack by
+   * `build`. Registered before the first await, so building() and idle() see it at once.
+   */
+  private once(chainId: string, build: () => Promise<LayerMeta>): Promise<LayerMeta> {
+    let p = this.builds.get(chainId);
     if (!p) {
-      // Registered before the first await, so building() and idle() see it at once.
-      p = (async () => (await this.meta(top)) ?? this.build(chain.slice(0, -1), top, diffIds[diffIds.length - 1], parentsReady))()
-        .finally(() => this.builds.delete(top));
-      this.builds.set(top, p);
+      p = (async () => (await this.meta(chainId)) ?? build())().finally(() => this.builds.delete(chainId));
+      this.builds.set(chainId, p);
     }
     return p;
   }

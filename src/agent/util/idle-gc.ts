@@ -9,7 +9,6 @@ import { runInNewContext } from 'node:vm';
  */
 export class IdleReclaimer {
   private timer?: NodeJS.Timeout;
-  private dirty = false;
   /** Collections run so far (tests). */
   runs = 0;
 
@@ -20,7 +19,6 @@ export class IdleReclaimer {
 
   /** A request began or ended. */
   touch(): void {
-    this.dirty = true;
     if (this.timer) this.timer.refresh();
     else {
       this.timer = setTimeout(() => this.fire(), this.delayMs);
@@ -30,8 +28,6 @@ export class IdleReclaimer {
 
   private fire(): void {
     this.timer = undefined;
-    if (!this.dirty) return;
-    this.dirty = false;
     this.runs++;
     this.gc();
   }

@@ -94,12 +94,13 @@ export class LocalNetwork {
     }
     const net = parseCidr(subnet) as Ipv4Subnet;
     const gateway = formatIpv4(gatewayOf(net));
+    const mac = macForIpv4(MAC_TAG.bridge, gateway);
     if (host.bridge) {
       // Pins the MAC of a bridge made before MACs were set (a no-op when it already has it).
-      await this.api.ip(['link', 'set', bridge, 'address', macForIpv4(MAC_TAG.bridge, gateway)]);
+      await this.api.ip(['link', 'set', bridge, 'address', mac]);
       return;
     }
-    await this.api.ip(['link', 'add', bridge, 'address', macForIpv4(MAC_TAG.bridge, gateway), 'type', 'bridge']);
+    await this.api.ip(['link', 'add', bridge, 'address', mac, 'type', 'bridge']);
     await this.api.ip(['addr', 'add', `${gateway}/${net.prefix}`, 'dev', bridge]);
     await this.api.ip(['link', 'set', bridge, 'up']);
   }
