@@ -7,11 +7,12 @@
  *   node dist/bench/pull-profile.js          # phases
  *   PROFILE=1 node dist/bench/pull-profile.js
  *   BENCH_AGENT_BUNDLE=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # another build
- *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates: this build, that one
+ *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates (ABBA): this build, that one
  *   BENCH_AB_ENV=UV_THREADPOOL_SIZE=16 node dist/bench/pull-profile.js   # alternates: without, with
  *   RUN_AFTER=1 node dist/bench/pull-profile.js   # and a `docker run` right after each pull
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { processesMentioning } from '../test/integration/agent/harness';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AgentHarness } from '../test/integration/agent/harness';
@@ -37,13 +38,41 @@ class ProfiledAgent extends AgentHarness {
 }
 
 
+/** CPU time (ms) a process's threads have used, by thread name, from /proc (schedstat: ns). */
+function cpuByThread(pid: number): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = t === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      by.set(name, (by.get(name) ?? 0) + Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]) / 1e6);
+    } catch { /* thread gone */ }
+  }
+  return by;
+}
+
+function cpuMs(pid: number): number {
+  return [...cpuByThread(pid).values()].reduce((a, b) => a + b, 0);
+}
+
+/** Per thread name, the CPU ms used since `before`. */
+function cpuSince(pid: number, before: Map<string, number>): string {
+  return [...cpuByThread(pid)].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+}
+
 interface ProfNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 
-function topSelf(profFile: string, n = 25): string[] {
-  const prof = JSON.parse(readFileSync(profFile, 'utf8')) as { nodes: ProfNode[]; samples: number[]; timeDeltas: number[] };
+/**
+ * The functions with the most self time, from samples inside `window` (monotonic µs, the
+ * clock of process.hrtime and of V8's profile timestamps) when given.
+ */
+function topSelf(profFile: string, window?: [number, number], n = 25): string[] {
+  const prof = JSON.parse(readFileSync(profFile, 'utf8')) as { nodes: ProfNode[]; samples: number[]; timeDeltas: number[]; startTime: number };
   const byId = new Map(prof.nodes.map((x) => [x.id, x]));
   const self = new Map<string, number>();
+  let at = prof.startTime;
   prof.samples.forEach((id, i) => {
+    at += prof.timeDeltas[i] ?? 0;
+    if (window && (at < window[0] || at > window[1])) return;
     const node = byId.get(id)!;
     const f = node.callFrame;
     const key = `${f.functionName || '(anon)'} ${f.url.split('/').slice(-2).join('/')}:${f.lineNumber}`;
@@ -62,8 +91,12 @@ async function main(): Promise<void> {
     const totals: number[] = [];
     const ab: Record<string, number[]> = { this: [], other: [] };
     for (let i = 0; i < RUNS; i++) {
+      let pullWindow: [number, number] | undefined;
       const h = await createHarness(ProfiledAgent);
-      const other = !!(process.env.BENCH_AB || process.env.BENCH_AB_ENV) && i % 2 === 1;
+      // A B B A A B B A ...: runs after an odd and an even number of runs differ (the unpack
+      // right after a pull alternates ~330 / ~470 ms on this VM whatever the build), so each
+      // build gets as many of both.
+      const other = !!(process.env.BENCH_AB || process.env.BENCH_AB_ENV) && ((i + 1) >> 1) % 2 === 1;
       if (other && process.env.BENCH_AB) h.bundle = process.env.BENCH_AB;
       const [k, v] = (process.env.BENCH_AB_ENV ?? '').split('=');
       if (k) { if (other) process.env[k] = v; else delete process.env[k]; }
@@ -71,9 +104,16 @@ async function main(): Promise<void> {
       h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
       await h.start();
       try {
+        const agentPid = Number(readFileSync(h.pidfile, 'utf8'));
+        const registryPid = processesMentioning(src.dir)[0]?.pid;
+        const cpu0 = [cpuMs(agentPid), registryPid ? cpuMs(registryPid) : 0];
+        const threads0 = cpuByThread(agentPid);
         const t = performance.now();
+        const w0 = Number(process.hrtime.bigint() / 1000n);
         const r = await h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 });
         totals.push(performance.now() - t);
+        pullWindow = [w0, Number(process.hrtime.bigint() / 1000n)];
+        const cpu = [cpuMs(agentPid) - cpu0[0], registryPid ? cpuMs(registryPid) - cpu0[1] : NaN];
         ab[other ? 'other' : 'this'].push(totals[i]);
         if (r.code !== 0) throw new Error(`pull failed: ${r.stderr}`);
         if (RUN_AFTER) {
@@ -83,14 +123,15 @@ async function main(): Promise<void> {
           console.log(`run right after the pull: ${(performance.now() - t2).toFixed(0)} ms`);
         }
         const lines = h.log().split("\n").filter((l) => process.env.FULL_LOG === "1" ? l.includes("Z ") : /layer (downloaded|extracted)|layers unpacked|image pulled|container created/.test(l));
-        console.log(`run ${i + 1}${other ? ' (other build)' : ''}: ${totals[i].toFixed(0)} ms, load ${loadavg()}`);
+        console.log(`run ${i + 1}${other ? ' (other build)' : ''}: ${totals[i].toFixed(0)} ms (cpu: agent ${cpu[0].toFixed(0)} ms, registry ${cpu[1].toFixed(0)} ms), load ${loadavg()}`);
+        console.log(`  agent threads (cpu ms): ${cpuSince(agentPid, threads0)}`);
         for (const l of lines) console.log(`  ${l.slice(0, 200)}`);
       } finally {
         await h.cleanup();
       }
       if (PROFILE) {
         const f = readdirSync(h.profDir).find((x) => x.endsWith('.cpuprofile'));
-        if (f) console.log(topSelf(join(h.profDir, f)).join('\n'));
+        if (f) console.log(`during the pull:\n${topSelf(join(h.profDir, f), pullWindow).join('\n')}`);
       }
     }
     if (process.env.BENCH_AB || process.env.BENCH_AB_ENV) {
