@@ -10,6 +10,7 @@
  *   BENCH_AB=/tmp/old-tsagent.js node dist/bench/pull-profile.js   # alternates (ABBA): this build, that one
  *   BENCH_AB_ENV=UV_THREADPOOL_SIZE=16 node dist/bench/pull-profile.js   # alternates: without, with
  *   RUN_AFTER=1 node dist/bench/pull-profile.js   # and a `docker run` right after each pull
+ *   WARM=1 node dist/bench/pull-profile.js   # each agent pulls and removes the image first
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { processesMentioning } from '../test/integration/agent/harness';
@@ -24,6 +25,8 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const PROFILE = process.env.PROFILE === '1';
 /** RUN_AFTER=1: `docker run --rm IMAGE true` right after each pull (waits for the layers to unpack). */
 const RUN_AFTER = process.env.RUN_AFTER === '1';
+/** WARM=1: time a pull into an emptied store of an agent that has pulled (and removed) the image once. */
+const WARM = process.env.WARM === '1';
 const DATA_MB = Number(process.env.BENCH_DATA_MB ?? 48);
 
 class ProfiledAgent extends AgentHarness {
@@ -104,6 +107,12 @@ async function main(): Promise<void> {
       h.extraArgs = ['--insecure-registry', '127.0.0.0/8'];
       await h.start();
       try {
+        if (WARM) {
+          for (const args of [['pull', `${src.host}/bench/img:1`], ['rmi', `${src.host}/bench/img:1`]]) {
+            const w = await h.docker(args, { timeoutMs: 300_000 });
+            if (w.code !== 0) throw new Error(`warm-up ${args[0]} failed: ${w.stderr}`);
+          }
+        }
         const agentPid = Number(readFileSync(h.pidfile, 'utf8'));
         const registryPid = processesMentioning(src.dir)[0]?.pid;
         const cpu0 = [cpuMs(agentPid), registryPid ? cpuMs(registryPid) : 0];
