@@ -2,7 +2,8 @@
  * A programmable HTTP proxy in front of a test registry, for what a well-behaved registry
  * never does: it counts blob downloads, can throttle them, cut one after N bytes, or
  * redirect them to a second server on another loopback address (127.0.0.2) that records
- * whether an Authorization header followed the redirect; and it can break blob uploads.
+ * whether an Authorization header followed the redirect; it can hold or fail the GETs of one
+ * blob, and break blob uploads.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +17,8 @@ export interface ProxyBehaviour {
   redirectBlobs: boolean;
   /** Break the connection of the next `times` blob upload requests (PATCH/PUT) after their first bytes. */
   breakUploads?: { times: number };
+  /** Hold GETs of this blob for `ms` before answering, or answer them with `status` instead. */
+  blob?: { digest: string; holdMs?: number; status?: number };
 }
 
 const BLOB = /^\/v2\/(.+)\/blobs\/(sha256:[0-9a-f]{64})$/;
@@ -28,6 +31,8 @@ export class RegistryProxy {
   readonly requests: Array<{ method: string; path: string }> = [];
   /** Range headers seen on blob GETs. */
   readonly ranges: string[] = [];
+  /** How many requests had arrived when a held blob GET (behaviour.blob) was let through. */
+  readonly arrivedWhileHeld: number[] = [];
   /** Authorization headers the redirect target received (undefined when none). */
   readonly redirectedAuth: Array<string | undefined> = [];
   private readonly server = http.createServer((q, s) => this.handle(q, s));
@@ -103,6 +108,19 @@ export class RegistryProxy {
       return;
     }
     const m = BLOB.exec(path.split('?')[0]);
+    const special = m && req.method === 'GET' && this.behaviour.blob?.digest === m[2] ? this.behaviour.blob : undefined;
+    if (special?.status) {
+      res.writeHead(special.status, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: `the test proxy answers ${special.status}` }] }));
+      return;
+    }
+    if (special?.holdMs) {
+      setTimeout(() => {
+        this.arrivedWhileHeld.push(this.requests.length);
+        this.forward(req, res, path, req.headers, true);
+      }, special.holdMs);
+      return;
+    }
     if (m && req.method === 'GET') {
       this.blobGets.set(m[2], (this.blobGets.get(m[2]) ?? 0) + 1);
       if (req.headers.range) this.ranges.push(req.headers.range);

@@ -34,6 +34,9 @@ const DOWNLOADS = 3;
 /** Blobs a failed pull downloaded, removed when the failure was a verification failure. */
 interface Fresh { blobs: string[] }
 
+/** Layer downloads begun before the config arrived, by blob digest. */
+type Early = Map<string, Promise<FetchResult>>;
+
 async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
   for (const b of fresh.blobs) {
     if (engine.blobs.busy(b)) continue;
@@ -45,7 +48,8 @@ async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
 
 /**
  * `docker pull`: resolves the reference (index -> this platform's manifest), verifies the
- * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable),
+ * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable;
+ * the layers this store knows nothing of start while the config is fetched, as dockerd's do),
  * each checked against its digest and, decompressed as it arrives, against rootfs.diff_ids
  * (LiveLayerScan). The image is recorded and tagged only when every layer is verified, so a
  * failed pull leaves no image. The layers then unpack in the background (LayerStore.unpackAll);
@@ -60,14 +64,23 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
     const resolved = await resolveManifest(client, repo, ref.digest ?? ref.tag ?? 'latest', wantedPlatform(opts.platform, goArch()));
     p.status(`Pulling from ${familiarName(ref)}`, ref.digest ?? ref.tag);
     const m = resolved.manifest;
-    const { bytes: configBytes, config } = await fetchConfig(client, repo, m);
+    const configP = fetchConfig(client, repo, m);
+    configP.catch(() => undefined); // awaited below, once the early downloads have begun
+    const sem = new Semaphore(DOWNLOADS);
+    const early = await startUnknownLayers(engine, client, repo, m.layers, p, fresh, sem);
+    const { bytes: configBytes, config } = await configP.catch(async (e: unknown) => {
+      // Nothing was checked against a config: drop what the early downloads stored.
+      await Promise.allSettled(early.values());
+      await discardFresh(engine, fresh).catch(() => undefined);
+      throw e;
+    });
     const diffIds = config.rootfs.diff_ids;
     const existed = engine.images.lookup(m.config.digest) === m.config.digest;
     const release = engine.dist.hold(diffIds);
     let downloaded: number;
     let id: string;
     try {
-      downloaded = await fetchLayers(engine, client, repo, m.layers, diffIds, p, fresh);
+      downloaded = await fetchLayers(engine, client, repo, m.layers, diffIds, p, fresh, sem, early);
       id = await engine.images.add(configBytes);
     } finally {
       release();
@@ -101,36 +114,61 @@ async function recordManifests(engine: Engine, ref: Reference, id: string, r: Aw
 }
 
 /**
- * Downloads and verifies the layers the store has neither unpacked nor as a verified blob.
- * Returns how many it had to fetch or verify.
+ * Starts downloading, before the config is there, the layers whose blobs this store knows
+ * nothing of (no stored blob, no recorded form): they cannot be present, short of the same
+ * content pulled with another compression or loaded from an archive, which then costs a
+ * download. The others wait for the config, which says whether they are present.
  */
-async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], diffIds: string[], p: JsonProgress, fresh: Fresh): Promise<number> {
+async function startUnknownLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], p: JsonProgress, fresh: Fresh, sem: Semaphore): Promise<Early> {
+  const early: Early = new Map();
+  for (const l of layers) {
+    if (early.has(l.digest) || engine.dist.diffIdOf(l.digest) || (await engine.content.has(l.digest))) continue;
+    p.status('Pulling fs layer', shortDigest(l.digest));
+    const download = sem.run(() => downloadLayer(engine, client, repo, l, p, fresh));
+    download.catch(() => undefined); // its layer's check reports it
+    early.set(l.digest, download);
+  }
+  return early;
+}
+
+/**
+ * Downloads and verifies the layers the store has neither unpacked nor as a verified blob,
+ * taking over the downloads begun early. Returns how many it had to fetch or verify.
+ */
+async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], diffIds: string[], p: JsonProgress, fresh: Fresh, sem: Semaphore, early: Early): Promise<number> {
   const chain = chainIds(diffIds);
-  const present = await Promise.all(chain.map(async (c, i) => !!(await engine.layers.meta(c)) || engine.layers.building(c) || (await engine.diffs.has(diffIds[i]))));
-  layers.forEach((l, i) => p.status(present[i] ? 'Already exists' : 'Pulling fs layer', shortDigest(l.digest)));
-  const sem = new Semaphore(DOWNLOADS);
-  const settled = await Promise.allSettled(layers.map((l, i) => (present[i] ? Promise.resolve() : sem.run(() => fetchLayer(engine, client, repo, l, diffIds[i], p, fresh)))));
+  const present = await Promise.all(chain.map(async (c, i) => !early.has(layers[i].digest) && (!!(await engine.layers.meta(c)) || engine.layers.building(c) || (await engine.diffs.has(diffIds[i])))));
+  layers.forEach((l, i) => { if (!early.has(l.digest)) p.status(present[i] ? 'Already exists' : 'Pulling fs layer', shortDigest(l.digest)); });
+  const settled = await Promise.allSettled(layers.map((l, i) => {
+    const started = early.get(l.digest);
+    if (started) return fetchLayer(engine, client, repo, l, diffIds[i], p, fresh, started);
+    return present[i] ? Promise.resolve() : sem.run(() => fetchLayer(engine, client, repo, l, diffIds[i], p, fresh));
+  }));
   // Report the first layer's failure once all are done.
   const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
   return present.filter((x) => !x).length;
 }
 
+/** Downloads a layer's blob, scanning it on the way in (see BlobFetcher.fetch). */
+async function downloadLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, p: JsonProgress, fresh: Fresh): Promise<FetchResult> {
+  const id = shortDigest(l.digest);
+  const t0 = Date.now();
+  const result = await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t), layerCompression(l.mediaType) ?? 'gzip');
+  fresh.blobs.push(l.digest);
+  engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0, scanned: !!(result.scan || result.scanError) });
+  return result;
+}
+
 /**
- * One layer: downloads its blob (scanned on the way in) or finds it stored (then reads it
- * back), checks its diff ID and tar, and records the verified blob as a form of that diff ID.
+ * One layer: downloads its blob (scanned on the way in), takes over the download `started`
+ * early, or finds it stored (then reads it back); checks its diff ID and tar, and records the
+ * verified blob as a form of that diff ID.
  */
-async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh): Promise<void> {
+async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh, started?: Promise<FetchResult>): Promise<void> {
   const id = shortDigest(l.digest);
   const kind = layerCompression(l.mediaType) ?? 'gzip';
-  const had = await engine.content.has(l.digest);
-  let result: FetchResult = {};
-  if (!had) {
-    const t0 = Date.now();
-    result = await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t), kind);
-    fresh.blobs.push(l.digest);
-    engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0, scanned: !!(result.scan || result.scanError) });
-  }
+  const result = started ? await started : (await engine.content.has(l.digest)) ? {} : await downloadLayer(engine, client, repo, l, p, fresh);
   p.status('Verifying Checksum', id);
   p.status('Download complete', id);
   try {

@@ -204,6 +204,30 @@ test('a download cut midway resumes with a Range request; a pull that fails leav
   assert.equal(JSON.parse((await h.docker(['image', 'inspect', `${P}/test/cut2:1`])).stdout)[0].Id, im2.config);
 });
 
+test('layers download while the config is fetched; a config that fails leaves none of them behind', async () => {
+  const im = await freshImage('early', 1_000_000);
+  proxy.behaviour.blob = { digest: im.config, holdMs: 400 };
+  const start = proxy.requests.length;
+  const r = await h.docker(['pull', `${P}/test/early:1`]);
+  proxy.behaviour.blob = undefined;
+  assert.equal(r.code, 0, r.stderr + h.log());
+  const before = proxy.requests.slice(start, proxy.arrivedWhileHeld.at(-1));
+  assert.ok(before.some((q) => q.path.endsWith(im.layer)), `the layer was asked for while the config was held: ${before.map((q) => q.path).join(' ')}`);
+  assert.equal(JSON.parse((await h.docker(['image', 'inspect', `${P}/test/early:1`])).stdout)[0].Id, im.config);
+
+  const im2 = await freshImage('early-fail', 1_000_000);
+  proxy.behaviour.blob = { digest: im2.config, status: 500 };
+  const failed = await h.docker(['pull', `${P}/test/early-fail:1`]);
+  proxy.behaviour.blob = undefined;
+  assert.notEqual(failed.code, 0);
+  assert.equal(proxy.blobGets.get(im2.layer), 1, 'its layer download had begun');
+  assert.equal((await h.docker(['image', 'inspect', `${P}/test/early-fail:1`])).code, 1, 'no image after a failed pull');
+  assert.ok(!blobFiles().includes(im2.layer.slice(7)), 'no blob that no config vouched for');
+  assert.ok(!existsSync(join(h.dataRoot, 'content', 'ingest', im2.layer.slice(7))), 'no partial download');
+  const again = await h.docker(['pull', `${P}/test/early-fail:1`]);
+  assert.equal(again.code, 0, again.stderr);
+});
+
 test('removing every image removes its layers, compressed blobs and manifests', async () => {
   const ids = lines((await h.docker(['images', '-aq'])).stdout);
   assert.ok(ids.length > 0);
