@@ -21,9 +21,11 @@ import { makeTestCerts } from '../test/helpers/openssl-certs';
 import { AgentHarness, freePort, cgroupChildren, mountsUnder, processesMentioning, runProcess, type RunResult } from '../test/integration/agent/harness';
 
 /**
- * The engines keep their data where a host keeps it (/var/lib/docker, /var/lib/tsagent): on the
- * root disk, not in /tmp, which is a tmpfs on many hosts and, on this VM, several times slower
- * for metadata than the rest of the same disk (0.85 against 0.08 ms per symlink at times).
+ * The engines keep their data on the root disk, as a host does (/var/lib/docker,
+ * /var/lib/tsagent), not in /tmp, which is a tmpfs on many hosts. On this VM the speed of file
+ * metadata varies up to tenfold over minutes and from folder to folder of the same disk
+ * (0.01 to 1 ms per symlink; worst in /tmp and /var/tmp, and where files were just churned),
+ * so what unpacks (dockerd's pull, tsagent's pull + run) carries that noise.
  * Every temp folder of the benches (engine roots, work folders) follows TMPDIR; BENCH_TMPDIR
  * picks another place.
  */
