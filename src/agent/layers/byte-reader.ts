@@ -1,11 +1,13 @@
-/** Exact-length reads over an async stream of chunks (a tar body, a request body). */
+/** Exact-length reads over an async stream of chunks (a tar body, a request body, a gzip stream). */
 export class ByteReader {
   private buf: Buffer = Buffer.alloc(0);
   private done = false;
   private readonly it: AsyncIterator<Buffer>;
+  private readonly inner: AsyncIterator<Buffer | string>;
 
   constructor(source: AsyncIterable<Buffer | string>) {
     const inner = source[Symbol.asyncIterator]();
+    this.inner = inner;
     this.it = {
       next: async () => {
         const r = await inner.next();
@@ -30,6 +32,24 @@ export class ByteReader {
     const out = this.buf.subarray(0, n);
     this.buf = this.buf.subarray(n);
     return out;
+  }
+
+  /** Exactly n bytes, or fewer (none at all) when the stream ends first. */
+  async take(n: number): Promise<Buffer> {
+    await this.fill(n);
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(out.length);
+    return out;
+  }
+
+  /** Hands bytes back: the next read starts with them. */
+  unread(b: Buffer): void {
+    if (b.length) this.buf = this.buf.length ? Buffer.concat([b, this.buf]) : b;
+  }
+
+  /** Stops reading early: ends the source (its streams are destroyed, its files closed). */
+  async close(): Promise<void> {
+    await this.inner.return?.().catch(() => undefined);
   }
 
   /** Up to `max` bytes (at least 1) or null at end of stream. */

@@ -1,4 +1,5 @@
 import { createInflateRaw, type InflateRaw } from 'node:zlib';
+import { ByteReader } from './byte-reader';
 
 /** Thrown for a gzip stream that is malformed or cut short; the message says how (callers name the blob). */
 export class GzipFormatError extends Error {
@@ -14,63 +15,18 @@ const FEXTRA = 0x04;
 const FNAME = 0x08;
 const FCOMMENT = 0x10;
 
-/** Reads a source chunk by chunk, with bytes handed back for the next reader. */
-class ChunkReader {
-  private readonly it: AsyncIterator<Buffer>;
-  private pending: Buffer = Buffer.alloc(0);
-  done = false;
-  constructor(source: AsyncIterable<Buffer>) {
-    this.it = source[Symbol.asyncIterator]();
-  }
-
-  /** The next bytes: what was handed back first, then the source's next chunk; null at its end. */
-  async next(): Promise<Buffer | null> {
-    if (this.pending.length) {
-      const p = this.pending;
-      this.pending = Buffer.alloc(0);
-      return p;
-    }
-    while (!this.done) {
-      const r = await this.it.next();
-      if (r.done) this.done = true;
-      else if (r.value.length) return r.value;
-    }
-    return null;
-  }
-
-  unread(b: Buffer): void {
-    if (b.length) this.pending = this.pending.length ? Buffer.concat([b, this.pending]) : b;
-  }
-
-  /** Exactly `n` bytes, or fewer at the source's end. */
-  async take(n: number): Promise<Buffer> {
-    const parts: Buffer[] = [];
-    let have = 0;
-    while (have < n) {
-      const c = await this.next();
-      if (!c) break;
-      const used = c.subarray(0, n - have);
-      this.unread(c.subarray(used.length));
-      parts.push(used);
-      have += used.length;
-    }
-    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
-  }
-
-  async close(): Promise<void> {
-    await this.it.return?.().catch(() => undefined);
-  }
-}
-
-async function need(r: ChunkReader, n: number, what: string): Promise<Buffer> {
+async function need(r: ByteReader, n: number, what: string): Promise<Buffer> {
   const b = await r.take(n);
   if (b.length < n) throw new GzipFormatError(`it ends inside the ${what}`);
   return b;
 }
 
-async function skipZeroTerminated(r: ChunkReader, what: string): Promise<void> {
+/** Whatever bytes are there next (a chunk, or what was handed back); null at the end. */
+const nextChunk = (r: ByteReader) => r.readSome(Number.MAX_SAFE_INTEGER);
+
+async function skipZeroTerminated(r: ByteReader, what: string): Promise<void> {
   for (;;) {
-    const c = await r.next();
+    const c = await nextChunk(r);
     if (!c) throw new GzipFormatError(`it ends inside the ${what}`);
     const z = c.indexOf(0);
     if (z >= 0) return r.unread(c.subarray(z + 1));
@@ -78,7 +34,7 @@ async function skipZeroTerminated(r: ChunkReader, what: string): Promise<void> {
 }
 
 /** Reads one member header (RFC 1952 2.3); false when the source has ended before it. */
-async function readHeader(r: ChunkReader): Promise<boolean> {
+async function readHeader(r: ByteReader): Promise<boolean> {
   const first = await r.take(10);
   if (first.length === 0) return false;
   if (first.length < 10) throw new GzipFormatError('it ends inside a member header');
@@ -103,9 +59,9 @@ function writeChunk(inf: InflateRaw, c: Buffer): Promise<void> {
  * of the deflate data is always inside the last chunk written: zlib's `bytesWritten` counts
  * what it consumed.
  */
-async function feedMember(r: ChunkReader, inf: InflateRaw): Promise<void> {
+async function feedMember(r: ByteReader, inf: InflateRaw): Promise<void> {
   let written = 0;
-  for (let c = await r.next(); c; c = await r.next()) {
+  for (let c = await nextChunk(r); c; c = await nextChunk(r)) {
     written += c.length;
     await writeChunk(inf, c);
     const left = written - inf.bytesWritten;
@@ -124,7 +80,7 @@ async function feedMember(r: ChunkReader, inf: InflateRaw): Promise<void> {
  * still checked against its trailer. Throws GzipFormatError or zlib's error.
  */
 export async function* gunzipMembers(source: AsyncIterable<Buffer>, chunkSize = 1 << 20): AsyncGenerator<Buffer> {
-  const r = new ChunkReader(source);
+  const r = new ByteReader(source);
   let members = 0;
   try {
     while (await readHeader(r)) {
