@@ -53,13 +53,11 @@ function cpuByThread(pid: number): Map<string, number> {
   return by;
 }
 
-function cpuMs(pid: number): number {
-  return [...cpuByThread(pid).values()].reduce((a, b) => a + b, 0);
-}
+const total = (by: Map<string, number>) => [...by.values()].reduce((a, b) => a + b, 0);
 
-/** Per thread name, the CPU ms used since `before`. */
-function cpuSince(pid: number, before: Map<string, number>): string {
-  return [...cpuByThread(pid)].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
+/** Per thread name, the CPU ms used between two cpuByThread readings. */
+function cpuBetween(before: Map<string, number>, after: Map<string, number>): string {
+  return [...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)] as const).filter(([, v]) => v >= 1).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ');
 }
 
 interface ProfNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
@@ -115,14 +113,15 @@ async function main(): Promise<void> {
         }
         const agentPid = Number(readFileSync(h.pidfile, 'utf8'));
         const registryPid = processesMentioning(src.dir)[0]?.pid;
-        const cpu0 = [cpuMs(agentPid), registryPid ? cpuMs(registryPid) : 0];
-        const threads0 = cpuByThread(agentPid);
+        const agent0 = cpuByThread(agentPid);
+        const registry0 = registryPid ? total(cpuByThread(registryPid)) : NaN;
         const t = performance.now();
         const w0 = Number(process.hrtime.bigint() / 1000n);
         const r = await h.docker(['pull', `${src.host}/bench/img:1`], { timeoutMs: 300_000 });
         totals.push(performance.now() - t);
         pullWindow = [w0, Number(process.hrtime.bigint() / 1000n)];
-        const cpu = [cpuMs(agentPid) - cpu0[0], registryPid ? cpuMs(registryPid) - cpu0[1] : NaN];
+        const agent1 = cpuByThread(agentPid);
+        const cpu = [total(agent1) - total(agent0), registryPid ? total(cpuByThread(registryPid)) - registry0 : NaN];
         ab[other ? 'other' : 'this'].push(totals[i]);
         if (r.code !== 0) throw new Error(`pull failed: ${r.stderr}`);
         if (RUN_AFTER) {
@@ -133,7 +132,7 @@ async function main(): Promise<void> {
         }
         const lines = h.log().split("\n").filter((l) => process.env.FULL_LOG === "1" ? l.includes("Z ") : /layer (downloaded|extracted)|layers unpacked|image pulled|container created/.test(l));
         console.log(`run ${i + 1}${other ? ' (other build)' : ''}: ${totals[i].toFixed(0)} ms (cpu: agent ${cpu[0].toFixed(0)} ms, registry ${cpu[1].toFixed(0)} ms), load ${loadavg()}`);
-        console.log(`  agent threads (cpu ms): ${cpuSince(agentPid, threads0)}`);
+        console.log(`  agent threads (cpu ms): ${cpuBetween(agent0, agent1)}`);
         for (const l of lines) console.log(`  ${l.slice(0, 200)}`);
       } finally {
         await h.cleanup();
