@@ -19,16 +19,27 @@ export interface SshKeyPair {
   public: string;
 }
 
+/** DER headers of an ed25519 SubjectPublicKeyInfo and PKCS#8 key (RFC 8410); the 32 key bytes follow. */
+const SPKI_ED25519 = Buffer.from('302a300506032b6570032100', 'hex');
+const PKCS8_ED25519 = Buffer.from('302e020100300506032b657004220420', 'hex');
+
+/** The 32 key bytes after `header`, or an error if `der` is not that encoding. */
+function rawKey(der: Buffer, header: Buffer): Buffer {
+  if (der.length !== header.length + 32 || !der.subarray(0, header.length).equals(header)) throw new Error('ed25519 key in an unexpected encoding');
+  return der.subarray(header.length);
+}
+
 /**
  * A new ed25519 key pair in OpenSSH's own formats (PROTOCOL.key), from Node's crypto. ssh2's
  * generateKeyPairSync is not used: it drops a leading zero byte of the key (about one key in
- * 256), which OpenSSH then refuses to load ("error in libcrypto").
+ * 256), which OpenSSH then refuses to load ("error in libcrypto"). The key comes out of Node
+ * already DER-encoded: exporting a fresh KeyObject as JWK can deadlock Node 20 (a GC during the
+ * export frees the key's generation job, which takes the lock the export holds).
  */
 export function generateEd25519Key(comment: string): SshKeyPair {
-  const jwk = generateKeyPairSync('ed25519').privateKey.export({ format: 'jwk' });
-  const pub = Buffer.from(jwk.x!, 'base64url');
-  const seed = Buffer.from(jwk.d!, 'base64url');
-  if (pub.length !== 32 || seed.length !== 32) throw new Error('ed25519 key of unexpected size');
+  const der = generateKeyPairSync('ed25519', { publicKeyEncoding: { type: 'spki', format: 'der' }, privateKeyEncoding: { type: 'pkcs8', format: 'der' } });
+  const pub = rawKey(der.publicKey, SPKI_ED25519);
+  const seed = rawKey(der.privateKey, PKCS8_ED25519);
   const pubBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   const check = randomBytes(4);
   let priv = Buffer.concat([check, check, sshString('ssh-ed25519'), sshString(pub), sshString(Buffer.concat([seed, pub])), sshString(comment)]);
