@@ -113,10 +113,13 @@ async function issueLeaf(ca: PemPair, opts: CertOptions, subject: forge.pki.Cert
 }
 
 async function newCert(opts: CertOptions, days: number): Promise<{ keyPem: string; cert: forge.pki.Certificate }> {
-  const { publicKey, privateKey } = await generateKeyPairAsync('rsa', { modulusLength: 2048 });
-  const keyPem = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  // Encoded by the generation itself: exporting a fresh KeyObject can deadlock Node 20 (see
+  // generateEd25519Key in core/ssh-key.ts).
+  const { publicKey, privateKey: keyPem } = await generateKeyPairAsync('rsa', {
+    modulusLength: 2048, publicKeyEncoding: { type: 'spki', format: 'pem' }, privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+  });
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   cert.serialNumber = randomSerial();
   const now = (opts.now ?? new Date()).getTime();
   cert.validity.notBefore = new Date(now - CLOCK_SKEW_MS);
