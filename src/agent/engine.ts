@@ -14,6 +14,7 @@ import { run } from './util/proc';
 import { StdinPipes } from './runtime/stdin-pipes';
 import { DistributionIndex } from './images/distribution-index';
 import { DiffSource } from './images/diff-source';
+import { RefusedLayers } from './images/layer-refusal';
 import { BlobFetcher } from './images/blob-fetcher';
 import { VolumeStore } from './volumes/volume-store';
 import { NetworkManager } from './network/network-manager';
@@ -70,6 +71,8 @@ export interface Engine {
   diffs: DiffSource;
   /** Registry downloads, shared between concurrent pulls. */
   blobs: BlobFetcher;
+  /** Pulled layers refused as they were unpacked, and the images removed with them. */
+  refused: RefusedLayers;
   containers: ContainerStore;
   /** Named and anonymous volumes (`<data-root>/volumes/<name>/_data`). */
   volumes: VolumeStore;
@@ -113,7 +116,7 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   const runtime = new OciRuntime(runtimeBin, paths.runtimeRoot);
   const conmonVersion = /version\s+(\S+)/.exec((await run(conmonBin, ['--version'])).stdout)?.[1] ?? 'unknown';
   return {
-    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), containers, volumes, runtime,
+    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), refused: new RefusedLayers(), containers, volumes, runtime,
     conmonBin, stdin: await StdinPipes.writeWrapper(config.execRoot, runtimeBin), versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
     network: new NetworkManager(config.dataRoot, config.execRoot, log, containers, events, config.bridge),
   };

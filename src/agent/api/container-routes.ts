@@ -17,6 +17,7 @@ import type { ContainerRecord } from '../containers/types';
 import { parseWindowSize, writeWindowSize } from '../tty/window-size';
 import { removeAnonymousVolumes, resolveMounts } from '../volumes/container-mounts';
 import { networksAtCreate, type EndpointsConfig } from '../network/sandbox';
+import { unpackOrRefuse } from '../images/layer-refusal';
 
 const names = new KeyedMutex();
 
@@ -28,7 +29,7 @@ async function createContainer(ctx: RequestContext, engine: Engine): Promise<voi
   if (!image) throw notFound(`No such image: ${body.Image}`);
   const img = engine.images.record(image);
   const layers = chainIds(img.config.rootfs.diff_ids);
-  await engine.layers.ensure(img.config.rootfs.diff_ids);
+  await unpackOrRefuse(engine, image, raw.Image, engine.layers.ensure(img.config.rootfs.diff_ids));
   const requested = ctx.query.get('name');
   if (requested && !VALID_NAME.test(requested)) {
     throw badRequest(`Invalid container name (${requested}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed`);

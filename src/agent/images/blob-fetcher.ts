@@ -6,18 +6,10 @@ import { pipeline } from 'node:stream/promises';
 import type { ContentStore } from '../layers/content-store';
 import type { RegistryClient } from '../registry/registry-client';
 import { RegistryError } from '../registry/registry-error';
-import { LiveLayerScan, type LayerScan } from '../layers/layer-scan';
-import type { LayerCompression } from '../layers/decompress-stream';
 
 export type ProgressFn = (current: number, total: number) => void;
 
-/**
- * A layer blob scanned while it downloaded (see LiveLayerScan): its diff ID, or why its tar
- * is refused. Empty when it was not scanned (not asked, already stored, or resumed midway).
- */
-export interface FetchResult { scan?: LayerScan; scanError?: unknown }
-
-interface Shared { promise: Promise<FetchResult>; events: EventEmitter }
+interface Shared { promise: Promise<void>; events: EventEmitter }
 
 const ATTEMPTS = 4;
 
@@ -39,17 +31,13 @@ export class BlobFetcher {
     return this.inflight.has(digest);
   }
 
-  /**
-   * Downloads a blob unless it is stored. With `scan`, a layer blob's uncompressed content is
-   * also hashed and checked as it arrives (LiveLayerScan), so the caller can verify its diff
-   * ID without reading it again.
-   */
-  async fetch(client: RegistryClient, repo: string, desc: { digest: string; size: number }, onProgress?: ProgressFn, scan?: LayerCompression): Promise<FetchResult> {
-    if (await this.content.has(desc.digest)) return {};
+  /** Downloads a blob unless it is stored. */
+  async fetch(client: RegistryClient, repo: string, desc: { digest: string; size: number }, onProgress?: ProgressFn): Promise<void> {
+    if (await this.content.has(desc.digest)) return;
     let shared = this.inflight.get(desc.digest);
     if (!shared) {
       const events = new EventEmitter();
-      const promise = this.download(client, repo, desc, (c, t) => events.emit('progress', c, t), scan).finally(() => this.inflight.delete(desc.digest));
+      const promise = this.download(client, repo, desc, (c, t) => events.emit('progress', c, t)).finally(() => this.inflight.delete(desc.digest));
       shared = { promise, events };
       this.inflight.set(desc.digest, shared);
     }
@@ -61,12 +49,12 @@ export class BlobFetcher {
     }
   }
 
-  private async download(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn, scan?: LayerCompression): Promise<FetchResult> {
+  private async download(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn): Promise<void> {
     let lastError: unknown;
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       if (attempt > 0) await this.sleep(200 * 2 ** attempt);
       try {
-        return await this.attempt(client, repo, desc, progress, scan);
+        return await this.attempt(client, repo, desc, progress);
       } catch (e) {
         lastError = e;
         if (e instanceof RegistryError && !['CONNECT', 'HTTP'].includes(e.code)) throw e;
@@ -84,14 +72,12 @@ export class BlobFetcher {
     return { hash, size };
   }
 
-  private async attempt(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn, scanKind?: LayerCompression): Promise<FetchResult> {
+  private async attempt(client: RegistryClient, repo: string, desc: { digest: string; size: number }, progress: ProgressFn): Promise<void> {
     const path = this.content.partialPath(desc.digest);
     let { hash, size } = await this.resumeState(path, desc.size);
     this.requests++;
     const { res, offset } = await client.getBlob(repo, desc.digest, size < desc.size ? size : 0);
     if (offset === 0 && size > 0) { hash = createHash('sha256'); size = 0; await fsp.truncate(path, 0).catch(() => undefined); }
-    // Only a download from the first byte is scanned; a resumed one is checked after.
-    const scan = scanKind && size === 0 ? new LiveLayerScan(scanKind) : undefined;
     let current = size;
     const tap = new Transform({
       // Big buffers: a loopback or LAN registry delivers faster than 16 KiB writes keep up with.
@@ -101,33 +87,21 @@ export class BlobFetcher {
         if (current > desc.size) { cb(new RegistryError('SIZE_MISMATCH', `blob ${desc.digest} is larger than the ${desc.size} bytes its descriptor says`)); return; }
         hash.update(chunk);
         progress(current, desc.size);
-        if (!scan) { cb(null, chunk); return; }
-        scan.push(chunk).then(() => cb(null, chunk), cb);
+        cb(null, chunk);
       },
     });
     try {
       await pipeline(res.body, tap, createWriteStream(path, { flags: 'a', mode: 0o600, highWaterMark: 4 << 20 }));
     } catch (e) {
-      scan?.abort();
       if (e instanceof RegistryError) { await fsp.rm(path, { force: true }); throw e; }
       throw new RegistryError('CONNECT', `download of ${desc.digest} broke after ${current} bytes: ${(e as Error).message}`, 500, { cause: e });
     }
-    if (current < desc.size) { scan?.abort(); throw new RegistryError('CONNECT', `download of ${desc.digest} ended after ${current} of ${desc.size} bytes`); }
+    if (current < desc.size) throw new RegistryError('CONNECT', `download of ${desc.digest} ended after ${current} of ${desc.size} bytes`);
     const got = `sha256:${hash.digest('hex')}`;
     if (got !== desc.digest) {
       await fsp.rm(path, { force: true });
-      scan?.abort();
       throw new RegistryError('DIGEST_MISMATCH', `blob ${desc.digest} from ${client.endpoint.name}/${repo} failed verification: got ${current} bytes hashing to ${got} (expected ${desc.size} bytes)`);
     }
-    const result: FetchResult = {};
-    if (scan) {
-      try {
-        result.scan = await scan.end();
-      } catch (e) {
-        result.scanError = e;
-      }
-    }
     await this.content.commitPartial(desc.digest);
-    return result;
   }
 }

@@ -11,15 +11,16 @@ const TRUST_MS = 60_000;
  * stream is verified twice: the stored blob against its digest, the output against the diff ID.
  */
 export class DiffSource {
-  /** `diffId digest` pairs this process has just verified, and when (see trustOnce). */
+  /** `diffId digest` pairs whose blob this process has just verified, and when (see trustOnce). */
   private readonly justVerified = new Map<string, number>();
 
   constructor(private readonly content: ContentStore, private readonly dist: DistributionIndex) {}
 
   /**
-   * The next open of `diffId` from blob `digest` skips both hashes: a pull has just checked
-   * that blob against its digest and its content against the diff ID (LiveLayerScan). Once,
-   * and within a minute (an unpack that never came does not leave a blob trusted for later).
+   * The next open of `diffId` from blob `digest` skips the blob's own hash: a pull has just
+   * checked it against its digest as it arrived. The content is still checked against the diff
+   * ID: that happens on the way into the layer, nowhere before. Once, and within a minute (an
+   * unpack that never came does not leave a blob trusted for later).
    */
   trustOnce(diffId: string, digest: string): void {
     const now = Date.now();
@@ -48,7 +49,7 @@ export class DiffSource {
     const form = await this.storedForm(diffId);
     if (!form) throw new Error(`layer ${diffId} has no content in the store (pull or load the image again)`);
     const kind = layerCompression(form.mediaType) ?? 'gzip';
-    if (this.takeTrust(`${diffId} ${form.digest}`)) return decompressStream(this.content.read(form.digest), kind);
-    return verifyDigest(decompressStream(this.content.readVerified(form.digest), kind), diffId);
+    const blob = this.takeTrust(`${diffId} ${form.digest}`) ? this.content.read(form.digest) : this.content.readVerified(form.digest);
+    return verifyDigest(decompressStream(blob, kind), diffId);
   }
 }

@@ -5,18 +5,13 @@ import { RegistryClient } from '../registry/registry-client';
 import type { RegistryEndpoint } from '../registry/registry-endpoint';
 import type { Descriptor } from '../registry/manifest';
 import { chainIds } from '../layers/layer-store';
-import { DiffIdMismatchError, decompressStream } from '../layers/decompress-stream';
-import { scanLayer } from '../layers/layer-scan';
-import { layerCompression } from '../registry/manifest';
-import type { FetchResult } from './blob-fetcher';
-import { PathEscapeError } from '../layers/path-scope';
-import { TarFormatError } from '../layers/tar-reader';
 import { familiarName, familiarString, fullName, fullString, type Reference } from './reference';
 import { goArch } from './image-config';
 import type { JsonProgress } from './json-progress';
 import { openRegistry, shortDigest } from './registry-session';
 import { resolveManifest, fetchConfig, wantedPlatform } from './manifest-fetch';
 import { Semaphore } from '../util/semaphore';
+import { ImageRefusedError, unpackOrRefuse } from './layer-refusal';
 
 export interface PullOptions {
   /** Normalised, with a tag or a digest. */
@@ -35,7 +30,7 @@ const DOWNLOADS = 3;
 interface Fresh { blobs: string[] }
 
 /** Layer downloads begun before the config arrived, by blob digest. */
-type Early = Map<string, Promise<FetchResult>>;
+type Early = Map<string, Promise<void>>;
 
 async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
   for (const b of fresh.blobs) {
@@ -50,10 +45,12 @@ async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
  * `docker pull`: resolves the reference (index -> this platform's manifest), verifies the
  * config, downloads missing layers (3 at a time, shared with concurrent pulls, resumable;
  * the layers this store knows nothing of start while the config is fetched, as dockerd's do),
- * each checked against its digest and, decompressed as it arrives, against rootfs.diff_ids
- * (LiveLayerScan). The image is recorded and tagged only when every layer is verified, so a
- * failed pull leaves no image. The layers then unpack in the background (LayerStore.unpackAll);
- * whatever needs them (a container, an image's size, GC) waits for that or unpacks them itself.
+ * each checked against its digest as it arrives. The image is recorded and tagged only when
+ * every blob is verified, so a failed pull leaves no image. The layers then unpack in the
+ * background (LayerStore.unpackAll), which is where their content meets rootfs.diff_ids and the
+ * unpacker's checks, as in containerd; whatever needs them (a container, an image's size, GC)
+ * waits for that or unpacks them itself. A layer that fails there is refused, and its image
+ * removed (see RefusedLayers): a container of it is never created.
  */
 export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgress): Promise<PullResult> {
   const { ref } = opts;
@@ -92,7 +89,7 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
     const upToDate = existed && downloaded === 0;
     p.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}`);
     engine.log.info('image pulled', { ref: fullString(ref), id: id.slice(0, 19), digest: resolved.topDigest });
-    if (downloaded > 0) unpackInBackground(engine, diffIds, familiarString(ref));
+    if (downloaded > 0) unpackInBackground(engine, id, diffIds, familiarString(ref));
     return { id, digest: resolved.topDigest, upToDate };
   } catch (e) {
     if (e instanceof RegistryError && ['UNAUTHORIZED', 'DENIED'].includes(e.code) || (e instanceof RegistryError && e.code === 'NOT_FOUND' && /name unknown/.test(e.message))) {
@@ -132,10 +129,16 @@ async function startUnknownLayers(engine: Engine, client: ReturnType<typeof open
 }
 
 /**
- * Downloads and verifies the layers the store has neither unpacked nor as a verified blob,
- * taking over the downloads begun early. Returns how many it had to fetch or verify.
+ * Downloads and verifies the layers the store has neither unpacked nor as a stored blob,
+ * taking over the downloads begun early. Returns how many it had to fetch. A blob refused
+ * as one of these layers before (see RefusedLayers) fails the pull before anything is recorded.
  */
 async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], diffIds: string[], p: JsonProgress, fresh: Fresh, sem: Semaphore, early: Early): Promise<number> {
+  const refused = layers.map((l, i) => engine.refused.layer(l.digest, diffIds[i])).find((r) => r);
+  if (refused) {
+    await Promise.allSettled(early.values());
+    throw new RegistryError(refused.code, `${refused.reason} (found as it was unpacked after an earlier pull)`);
+  }
   const chain = chainIds(diffIds);
   const present = await Promise.all(chain.map(async (c, i) => !early.has(layers[i].digest) && (!!(await engine.layers.meta(c)) || engine.layers.building(c) || (await engine.diffs.has(diffIds[i])))));
   layers.forEach((l, i) => { if (!early.has(l.digest)) p.status(present[i] ? 'Already exists' : 'Pulling fs layer', shortDigest(l.digest)); });
@@ -150,47 +153,42 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
   return present.filter((x) => !x).length;
 }
 
-/** Downloads a layer's blob, scanning it on the way in (see BlobFetcher.fetch). */
-async function downloadLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, p: JsonProgress, fresh: Fresh): Promise<FetchResult> {
+/** Downloads a layer's blob (see BlobFetcher.fetch). */
+async function downloadLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, p: JsonProgress, fresh: Fresh): Promise<void> {
   const id = shortDigest(l.digest);
   const t0 = Date.now();
-  const result = await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t), layerCompression(l.mediaType) ?? 'gzip');
+  await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
   fresh.blobs.push(l.digest);
-  engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0, scanned: !!(result.scan || result.scanError) });
-  return result;
+  engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0 });
 }
 
 /**
- * One layer: downloads its blob (scanned on the way in), takes over the download `started`
- * early, or finds it stored (then reads it back); checks its diff ID and tar, and records the
- * verified blob as a form of that diff ID.
+ * One layer: downloads its blob, takes over the download `started` early, or finds it stored,
+ * and records the verified blob as a form of that diff ID (which its unpack checks).
  */
-async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh, started?: Promise<FetchResult>): Promise<void> {
+async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh, started?: Promise<void>): Promise<void> {
   const id = shortDigest(l.digest);
-  const kind = layerCompression(l.mediaType) ?? 'gzip';
-  const result = started ? await started : (await engine.content.has(l.digest)) ? {} : await downloadLayer(engine, client, repo, l, p, fresh);
+  if (started) await started;
+  else if (!(await engine.content.has(l.digest))) await downloadLayer(engine, client, repo, l, p, fresh);
   p.status('Verifying Checksum', id);
   p.status('Download complete', id);
-  try {
-    if (result.scanError) throw result.scanError;
-    const scan = result.scan ?? (await scanLayer(decompressStream(engine.content.readVerified(l.digest), kind)));
-    if (scan.diffId !== diffId) throw new DiffIdMismatchError(diffId, scan.diffId);
-  } catch (e) {
-    if (e instanceof DiffIdMismatchError) throw new RegistryError('DIFF_ID_MISMATCH', `layer ${l.digest} failed verification: ${e.message}`);
-    if (e instanceof PathEscapeError || e instanceof TarFormatError) throw new RegistryError('LAYER_INVALID', `layer ${l.digest} is not a safe layer archive: ${e.message}`);
-    if (e instanceof RegistryError) throw e;
-    throw new RegistryError('LAYER_INVALID', `layer ${l.digest} could not be decompressed as ${kind}: ${(e as Error).message}`);
-  }
   await engine.dist.addForm(diffId, { digest: l.digest, mediaType: l.mediaType, size: l.size, stored: true, seen: [{ registry: client.endpoint.name, repository: repo }] });
   engine.diffs.trustOnce(diffId, l.digest);
   p.status('Pull complete', id);
 }
 
-/** Unpacks a pulled image's layers after the pull has answered; a failure is logged, and retried by whatever needs the layers. */
-function unpackInBackground(engine: Engine, diffIds: string[], name: string): void {
+/**
+ * Unpacks a pulled image's layers after the pull has answered. A layer that fails its checks
+ * there is refused and the image removed (unpackOrRefuse logs it); another failure is logged
+ * and retried by whatever needs the layers.
+ */
+function unpackInBackground(engine: Engine, id: string, diffIds: string[], name: string): void {
   const t0 = Date.now();
-  engine.layers.unpackAll(diffIds).then(
+  unpackOrRefuse(engine, id, name, engine.layers.unpackAll(diffIds)).then(
     () => engine.log.debug('layers unpacked', { image: name, ms: Date.now() - t0 }),
-    (e: unknown) => engine.log.warn('layers of a pulled image could not be unpacked; they will be unpacked again when a container needs them', { image: name, error: (e as Error).message }),
+    (e: unknown) => {
+      if (e instanceof ImageRefusedError) return;
+      engine.log.warn('layers of a pulled image could not be unpacked; they will be unpacked again when a container needs them', { image: name, error: (e as Error).message });
+    },
   );
 }

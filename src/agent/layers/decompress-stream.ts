@@ -12,15 +12,32 @@ export class DiffIdMismatchError extends Error {
   }
 }
 
+/** Thrown for zstd data that is malformed or cut short (fzstd's message says how). */
+export class ZstdFormatError extends Error {
+  constructor(what: string) {
+    super(what);
+    this.name = 'ZstdFormatError';
+  }
+}
+
+/** fzstd's errors (plain Errors with a numeric code) as ZstdFormatError. */
+function pushZstd(d: ZstdDecompress, chunk: Uint8Array, final?: boolean): void {
+  try {
+    d.push(chunk, final);
+  } catch (e) {
+    throw new ZstdFormatError((e as Error).message);
+  }
+}
+
 /** zstd through fzstd (pure JS: Node 20's zlib has no zstd). Frames may be concatenated. */
 async function* unzstd(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let out: Buffer[] = [];
   const d = new ZstdDecompress((data) => { out.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength)); });
   for await (const chunk of source) {
-    d.push(chunk);
+    pushZstd(d, chunk);
     if (out.length) { const o = out; out = []; yield* o; }
   }
-  d.push(new Uint8Array(0), true);
+  pushZstd(d, new Uint8Array(0), true);
   yield* out;
 }
 

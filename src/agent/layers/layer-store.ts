@@ -5,6 +5,7 @@ import { atomicWriteJson, exists, mkdirp, readJsonIfExists, listDir } from '../u
 import { mountOverlay, unmount } from '../util/mount';
 import { unpackTar, NeedsParentsError } from './unpack';
 import { Drainable } from './decompress-stream';
+import { LayerDefectError, isLayerDefect } from './layer-defect';
 import { sha256Digest } from '../util/ids';
 
 /** Opens the verified uncompressed tar of a layer by diff ID (the stream throws at its end on a mismatch). */
@@ -35,7 +36,9 @@ const hex = (digest: string) => digest.replace(/^sha256:/, '');
 
 /**
  * Layers unpacked once per chain ID, ready to be overlay lower folders. A layer is built
- * in a temp folder and renamed into place, so a half-unpacked layer is never used.
+ * in a temp folder and renamed into place, so a half-unpacked layer is never used. A layer
+ * whose content is unusable fails with LayerDefectError (its diff ID and why); a failed
+ * parent fails its children with the parent's error.
  */
 export class LayerStore {
   private readonly builds = new Map<string, Promise<LayerMeta>>();
@@ -171,7 +174,7 @@ export class LayerStore {
       await src?.close();
       await unmount(join(tmp, 'merged')).catch(() => undefined);
       await fsp.rm(tmp, { recursive: true, force: true });
-      throw e;
+      throw isLayerDefect(e) ? new LayerDefectError(diffId, e as Error) : e;
     }
   }
 

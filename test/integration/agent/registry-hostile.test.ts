@@ -1,6 +1,8 @@
 // Registries that lie: wrong blob and manifest digests, a config that does not match its
 // manifest, layers whose content does not match rootfs.diff_ids, schema 1, hostile tars.
-// Each pull fails with a clear error and stores nothing.
+// What the digests catch fails the pull. What only the content shows (diff IDs, tars, gzip)
+// is caught as the layer unpacks: the image is removed, `run` and a new pull fail with the
+// reason. Either way nothing is stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -8,7 +10,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AgentHarness } from './harness';
 import { HostileRegistry, sha256 } from '../../helpers/registry-hostile';
-import { tarOf } from '../../helpers/registry-images';
+import { busyboxTar, tarOf } from '../../helpers/registry-images';
 import { tarArchive } from '../../unit/agent/tar-fixture';
 
 let h: AgentHarness;
@@ -72,8 +74,35 @@ test('a manifest whose config does not match it (layer count)', async () => {
   await expectRefused(publish('config-mismatch', { extraLayers: 1 }), /lists 1 layers \(rootfs\.diff_ids\) but the manifest has 2/);
 });
 
+/**
+ * A layer blob that matches its digest but whose content is unusable: the pull answers, the
+ * unpack behind it refuses the layer and removes the image. `docker run` at once says why, and
+ * so does pulling the image again; nothing stays stored.
+ */
+async function expectRefusedOnUnpack(ref: string, pattern: RegExp): Promise<void> {
+  const before = stored();
+  const pulled = await h.docker(['pull', ref]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  const blob = /layer (sha256:[0-9a-f]{64})/;
+  const run = await h.docker(['run', '--rm', '--network', 'none', ref, 'true']);
+  assert.notEqual(run.code, 0, run.stdout);
+  assert.match(run.stderr, pattern);
+  assert.match(run.stderr, blob);
+  assert.equal((await h.docker(['images', '-q'])).stdout, '', 'the image was removed');
+  assert.equal((await h.docker(['ps', '-aq'])).stdout, '', 'no container was created');
+  assert.deepEqual(stored(), before, 'nothing stored');
+  const again = await h.docker(['pull', ref]);
+  assert.notEqual(again.code, 0, again.stdout);
+  assert.match(again.stderr, pattern);
+  assert.match(again.stderr, /found as it was unpacked after an earlier pull/);
+  assert.equal(blob.exec(again.stderr)?.[1], blob.exec(run.stderr)?.[1], 'the same blob is named');
+  assert.deepEqual(stored(), before, 'nothing stored by the refused pull');
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+  assert.match(h.log(), /a pulled layer was refused as it was unpacked/);
+}
+
 test('a layer whose content does not match rootfs.diff_ids', async () => {
-  await expectRefused(publish('diffid', { diffIds: [sha256(Buffer.from('something else'))] }), /layer sha256:[0-9a-f]{64} failed verification: layer content hashes to sha256:[0-9a-f]{64}, but the image config says/);
+  await expectRefusedOnUnpack(publish('diffid', { diffIds: [sha256(Buffer.from('something else'))] }), /layer sha256:[0-9a-f]{64} failed verification: layer content hashes to sha256:[0-9a-f]{64}, but the image config says/);
 });
 
 test('a manifest fetched by digest whose bytes hash to something else', async () => {
@@ -91,15 +120,45 @@ test('schema 1 manifests are refused with a clear error', async () => {
 
 test('a layer that climbs out of its folder is refused', async () => {
   const escape = tarArchive([{ name: '../../escape.txt', data: 'x' }]);
-  await expectRefused(publish('escape', { layerTar: escape }), /escapes the root/);
+  await expectRefusedOnUnpack(publish('escape', { layerTar: escape }), /is not a safe layer archive: .*escapes the root/);
 });
 
-test('a hard link that climbs out of its folder is refused before anything is stored', async () => {
+test('a hard link that climbs out of its folder is refused', async () => {
   const escape = tarArchive([{ name: 'ok.txt', data: 'x' }, { name: 'hard', type: '1', linkname: '../../etc/shadow' }]);
-  await expectRefused(publish('hardlink-escape', { layerTar: escape }), /is not a safe layer archive: .*escapes the root/);
+  await expectRefusedOnUnpack(publish('hardlink-escape', { layerTar: escape }), /is not a safe layer archive: .*escapes the root/);
 });
 
 test('a layer that is not the gzip its media type says is refused', async () => {
   const tar = tarOf({ 'hello.txt': 'hi\n' });
-  await expectRefused(publish('not-gzip', { layerBytes: tar, layerDigestOfBytes: true, diffIds: [sha256(tar)] }), /layer sha256:[0-9a-f]{64} could not be decompressed as gzip/);
+  // Padded, so the blob is not the diff ID's own content (which the store would rightly take as the plain tar).
+  const served = Buffer.concat([tar, Buffer.alloc(512)]);
+  await expectRefusedOnUnpack(publish('not-gzip', { layerBytes: served, layerDigestOfBytes: true, diffIds: [sha256(tar)] }), /layer sha256:[0-9a-f]{64} could not be decompressed as gzip: a member does not start with the gzip magic bytes/);
+});
+
+/** Publishes an image of these gzip'd layers, each recorded under its own diff ID unless `diffId` says otherwise. */
+function publishLayers(name: string, layers: Array<{ tar: Buffer; diffId?: string }>): string {
+  const descs = layers.map(({ tar }) => ({ mediaType: GZ, ...reg.blob(gzipSync(tar)) }));
+  const diffIds = layers.map((l) => l.diffId ?? sha256(l.tar));
+  const config = Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['cat', '/etc/which'] }, rootfs: { type: 'layers', diff_ids: diffIds }, history: [] }));
+  reg.manifest(`evil/${name}`, '1', { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...reg.blob(config) }, layers: descs });
+  return `${reg.host}/evil/${name}:1`;
+}
+
+test('a refused layer takes only the images that need it: one sharing its good base layer stays, and runs', async () => {
+  const before = stored();
+  const base = busyboxTar();
+  const good = publishLayers('shared-good', [{ tar: base }, { tar: tarOf({ 'etc/which': 'good\n' }) }]);
+  const bad = publishLayers('shared-bad', [{ tar: base }, { tar: tarOf({ 'etc/which': 'bad\n' }), diffId: sha256(Buffer.from('not this')) }]);
+  assert.equal((await h.docker(['pull', good])).code, 0);
+  const pulled = await h.docker(['pull', bad]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  assert.match(pulled.stdout, /Already exists/, 'the base layer is shared');
+  const run = await h.docker(['run', '--rm', '--network', 'none', bad]);
+  assert.notEqual(run.code, 0, run.stdout);
+  assert.match(run.stderr, /failed verification: layer content hashes to/);
+  assert.deepEqual((await h.docker(['images', '--format', '{{.Repository}}:{{.Tag}}'])).stdout.trim().split('\n'), [good]);
+  const ok = await h.docker(['run', '--rm', '--network', 'none', good]);
+  assert.equal(ok.stdout, 'good\n', ok.stderr);
+  assert.equal((await h.docker(['rmi', good])).code, 0);
+  assert.deepEqual(stored(), before, 'nothing stored');
 });
