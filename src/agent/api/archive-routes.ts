@@ -12,6 +12,8 @@ import { isMountPoint, unmount } from '../util/mount';
 import { tarTree } from '../layers/fs-tar';
 import { opaqueDirs, upperChanges, type Change } from '../layers/upper-diff';
 import { JsonProgress } from '../images/json-progress';
+import { unpackOrRefuse } from '../images/layer-refusal';
+import { familiarString, parseReference } from '../images/reference';
 
 /** Streams a tar; an error after the first bytes can only cut the stream. */
 async function streamTar(ctx: RequestContext, engine: Engine, gen: AsyncGenerator<Buffer>, what: string): Promise<void> {
@@ -29,7 +31,10 @@ async function streamTar(ctx: RequestContext, engine: Engine, gen: AsyncGenerato
 
 async function save(ctx: RequestContext, engine: Engine, names: string[]): Promise<void> {
   if (names.length === 0) throw badRequest('no images named');
-  await streamTar(ctx, engine, saveImages(engine, selectForSave(engine, names)), 'save');
+  const selected = selectForSave(engine, names);
+  // Layers are written as they are checked: a pulled one meets its diff ID as it unpacks.
+  for (const { img, tags } of selected) await unpackOrRefuse(engine, img.id, tags[0] ? familiarString(parseReference(tags[0])) : img.id, engine.layers.unpackAll(img.config.rootfs.diff_ids));
+  await streamTar(ctx, engine, saveImages(engine, selected), 'save');
 }
 
 async function load(ctx: RequestContext, engine: Engine): Promise<void> {

@@ -12,6 +12,7 @@ import type { JsonProgress } from './json-progress';
 import { openRegistry, mapLimit, shortDigest } from './registry-session';
 import { uploadFile, uploadGzipped } from './blob-upload';
 import type { BlobForm } from './distribution-index';
+import { unpackOrRefuse } from './layer-refusal';
 
 export interface PushOptions {
   /** Normalised repository, with the tag to push (none: every tag of the repository). */
@@ -36,7 +37,8 @@ export function pushTargets(engine: Engine, ref: Reference): Array<{ tag: string
 }
 
 /**
- * `docker push`: for each layer, a blob the registry has is skipped (HEAD), one known in
+ * `docker push`: once the image's layers are checked (see unpackOrRefuse), for each layer, a
+ * blob the registry has is skipped (HEAD), one known in
  * another repository of the same registry is mounted, a pulled layer is sent as its original
  * compressed bytes, anything else is gzip'd on the fly. Then the config and the manifest
  * (the pulled manifest byte for byte when the layers are the same, else a new one).
@@ -59,6 +61,9 @@ export async function pushImage(engine: Engine, opts: PushOptions, p: JsonProgre
 
 async function pushOne(engine: Engine, client: RegistryClient, repo: string, t: { tag: string; img: ImageRecord }, scopes: string[], p: JsonProgress): Promise<void> {
   const diffIds = t.img.config.rootfs.diff_ids;
+  // Nothing unchecked leaves: a pulled layer's content meets its diff ID as it unpacks (at once
+  // when that is done; a push right after its pull waits for it).
+  await unpackOrRefuse(engine, t.img.id, `${familiarName({ domain: client.endpoint.name, path: repo })}:${t.tag}`, engine.layers.unpackAll(diffIds));
   for (const d of [...diffIds].reverse()) p.status('Preparing', shortDigest(d));
   const layers = await mapLimit(diffIds, UPLOADS, (d) => pushLayer(engine, client, repo, d, scopes, p));
   const configBytes = await readFile(join(engine.images.root, 'configs', `${t.img.id.slice(7)}.json`));

@@ -5,7 +5,7 @@
 // reason. Either way nothing is stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AgentHarness } from './harness';
@@ -160,5 +160,53 @@ test('a refused layer takes only the images that need it: one sharing its good b
   const ok = await h.docker(['run', '--rm', '--network', 'none', good]);
   assert.equal(ok.stdout, 'good\n', ok.stderr);
   assert.equal((await h.docker(['rmi', good])).code, 0);
+  assert.deepEqual(stored(), before, 'nothing stored');
+});
+
+/**
+ * An image whose one layer does not match its diff ID and holds thousands of files: its
+ * unpack takes far longer than the CLI's next request, and the mismatch shows at its end.
+ */
+function publishSlowBad(name: string): string {
+  const files: Record<string, string> = {};
+  for (let i = 0; i < 3000; i++) files[`data/f${i}`] = `${name} ${i}\n`;
+  return publishLayers(name, [{ tar: tarOf(files), diffId: sha256(Buffer.from('not this')) }]);
+}
+
+test('run at once after the pull, while the bad layer still unpacks: create waits for it and fails with the reason, and the image is gone', async () => {
+  const before = stored();
+  const ref = publishSlowBad('slow-bad');
+  assert.equal((await h.docker(['pull', ref])).code, 0);
+  const run = await h.docker(['run', '--rm', '--network', 'none', ref]);
+  assert.notEqual(run.code, 0, run.stdout);
+  assert.match(run.stderr, new RegExp(`image ${ref.replace(/[.]/g, '\\.')} was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification: layer content hashes to`));
+  assert.doesNotMatch(run.stderr, /Unable to find image/, 'the image was still there when run asked');
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+  assert.equal((await h.docker(['ps', '-aq'])).stdout, '');
+  assert.deepEqual(stored(), before, 'nothing stored');
+});
+
+test('push right after the pull waits for the layer check: a bad image is refused with the reason, not sent on', async () => {
+  const before = stored();
+  const ref = publishSlowBad('push-bad');
+  assert.equal((await h.docker(['pull', ref])).code, 0);
+  const copy = `${reg.host}/evil/push-copy:1`;
+  assert.equal((await h.docker(['tag', ref, copy])).code, 0);
+  const push = await h.docker(['push', copy]);
+  assert.notEqual(push.code, 0, push.stdout);
+  assert.match(push.stderr + push.stdout, /was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification/);
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+  assert.deepEqual(stored(), before, 'nothing stored');
+});
+
+test('save right after the pull waits for the layer check: a bad image is refused with the reason, no archive is written', async () => {
+  const before = stored();
+  const ref = publishSlowBad('save-bad');
+  assert.equal((await h.docker(['pull', ref])).code, 0);
+  const save = await h.docker(['save', '-o', join(h.base, 'bad.tar'), ref]);
+  assert.notEqual(save.code, 0, save.stdout);
+  assert.match(save.stderr, /was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification/);
+  assert.equal(existsSync(join(h.base, 'bad.tar')), false);
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
   assert.deepEqual(stored(), before, 'nothing stored');
 });
