@@ -9,6 +9,7 @@ import { MT, isAttestation, parseManifest, selectPlatform, type Descriptor, type
 import { wantedPlatform } from './manifest-fetch';
 import { goArch } from './image-config';
 import { sha256Digest } from '../util/ids';
+import { LayerDefectError } from '../layers/layer-defect';
 
 const SMALL = 4 * 1024 * 1024;
 
@@ -139,7 +140,9 @@ export async function loadImages(engine: Engine, source: AsyncIterable<Buffer>, 
         used.add(diffId);
         if (diffId !== want[i]) throw badRequest(`invalid archive: layer ${l} hashes to ${diffId}, but the image config says ${want[i]}`);
       }
-      await engine.layers.ensure(want);
+      await engine.layers.ensure(want).catch((err: unknown) => {
+        throw err instanceof LayerDefectError ? badRequest(`invalid archive: ${err.message}`) : err;
+      });
       const id = await engine.images.add(configBytes);
       for (const t of e.RepoTags ?? []) await engine.images.tag(id, normalizeReference(t));
       if (e.RepoTags?.length) for (const t of e.RepoTags) loaded(`Loaded image: ${familiarString(parseReference(normalizeReference(t)))}`);

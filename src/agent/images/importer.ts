@@ -2,8 +2,7 @@ import type { Readable } from 'node:stream';
 import { badRequest } from '../http/api-error';
 import type { ContentStore } from '../layers/content-store';
 import type { LayerStore } from '../layers/layer-store';
-import { TarFormatError } from '../layers/tar-reader';
-import { PathEscapeError } from '../layers/path-scope';
+import { LayerDefectError } from '../layers/layer-defect';
 import type { ImageStore } from './image-store';
 import { applyChanges, ChangeError } from './changes';
 import { goArch, type ImageConfig } from './image-config';
@@ -57,9 +56,8 @@ export async function importImage(
     await stores.layers.ensure([diffId]);
   } catch (e) {
     if (!(await stores.layers.meta(diffId))) await stores.content.remove(diffId);
-    if (e instanceof TarFormatError || e instanceof PathEscapeError || e instanceof ReferenceError) {
-      throw badRequest(`invalid layer archive: ${e.message}`);
-    }
+    if (e instanceof LayerDefectError) throw badRequest(`invalid layer archive: ${e.cause.message}`);
+    if (e instanceof ReferenceError) throw badRequest(`invalid layer archive: ${e.message}`);
     throw e;
   }
   const created = nowRfc3339();

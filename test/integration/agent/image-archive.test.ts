@@ -10,6 +10,7 @@ import { gzipSync } from 'node:zlib';
 import { AgentHarness } from './harness';
 import { OciLayout, busyboxTar, tarOf, skopeo } from '../../helpers/registry-images';
 import { lines } from './registry-fixture';
+import { tarArchive } from '../../unit/agent/tar-fixture';
 
 let h: AgentHarness;
 
@@ -93,6 +94,14 @@ test('docker load reads skopeo\'s docker-archive and the classic Docker layout (
   const refused = await h.docker(['load'], { input: tar(['-c', '.'], bad) });
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /layer l\.tar hashes to sha256:[0-9a-f]{64}, but the image config says/);
+  assert.equal((await h.docker(['image', 'inspect', 'bad:1'])).code, 1);
+  // A layer that climbs out of its folder: refused as it unpacks, nothing loaded.
+  const escaping = tarArchive([{ name: '../../escape.txt', data: 'x' }]);
+  writeFileSync(join(bad, 'c.json'), JSON.stringify({ rootfs: { type: 'layers', diff_ids: [sha(escaping)] } }));
+  writeFileSync(join(bad, 'l.tar'), escaping);
+  const unsafe = await h.docker(['load'], { input: tar(['-c', '.'], bad) });
+  assert.notEqual(unsafe.code, 0);
+  assert.match(unsafe.stderr, /invalid archive: layer sha256:[0-9a-f]{64} is not a safe layer archive: path "\.\.\/\.\.\/escape\.txt" escapes the root/);
   assert.equal((await h.docker(['image', 'inspect', 'bad:1'])).code, 1);
 });
 
