@@ -50,6 +50,12 @@ export class RefusedLayers {
     return this.layers.get(`${digest} ${diffId}`);
   }
 
+  /** True when blob `digest` was refused as any layer. */
+  anyLayer(digest: string): boolean {
+    for (const k of this.layers.keys()) if (k.startsWith(`${digest} `)) return true;
+    return false;
+  }
+
   /** Why image `id` was removed, if a refusal removed it. */
   image(id: string): string | undefined {
     return this.images.get(id);

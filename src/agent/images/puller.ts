@@ -114,12 +114,13 @@ async function recordManifests(engine: Engine, ref: Reference, id: string, r: Aw
  * Starts downloading, before the config is there, the layers whose blobs this store knows
  * nothing of (no stored blob, no recorded form): they cannot be present, short of the same
  * content pulled with another compression or loaded from an archive, which then costs a
- * download. The others wait for the config, which says whether they are present.
+ * download. The others wait for the config, which says whether they are present (or, for a
+ * blob refused before, whether it is refused again).
  */
 async function startUnknownLayers(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, layers: Descriptor[], p: JsonProgress, fresh: Fresh, sem: Semaphore): Promise<Early> {
   const early: Early = new Map();
   for (const l of layers) {
-    if (early.has(l.digest) || engine.dist.diffIdOf(l.digest) || (await engine.content.has(l.digest))) continue;
+    if (early.has(l.digest) || engine.dist.diffIdOf(l.digest) || engine.refused.anyLayer(l.digest) || (await engine.content.has(l.digest))) continue;
     p.status('Pulling fs layer', shortDigest(l.digest));
     const download = sem.run(() => downloadLayer(engine, client, repo, l, p, fresh));
     download.catch(() => undefined); // its layer's check reports it

@@ -95,6 +95,7 @@ async function expectRefusedOnUnpack(ref: string, pattern: RegExp): Promise<void
   assert.notEqual(again.code, 0, again.stdout);
   assert.match(again.stderr, pattern);
   assert.match(again.stderr, /found as it was unpacked after an earlier pull/);
+  assert.doesNotMatch(again.stdout, /Pulling fs layer/, 'a refused blob is not downloaded again');
   assert.equal(blob.exec(again.stderr)?.[1], blob.exec(run.stderr)?.[1], 'the same blob is named');
   assert.deepEqual(stored(), before, 'nothing stored by the refused pull');
   assert.equal((await h.docker(['images', '-q'])).stdout, '');

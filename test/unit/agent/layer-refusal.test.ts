@@ -12,6 +12,8 @@ test('RefusedLayers: a refusal is of one blob as one diff ID; the oldest are for
   r.addLayer(digest(1), digest(2), { code: 'DIFF_ID_MISMATCH', reason: 'layer x failed verification' });
   assert.deepEqual(r.layer(digest(1), digest(2)), { code: 'DIFF_ID_MISMATCH', reason: 'layer x failed verification' });
   assert.equal(r.layer(digest(1), digest(3)), undefined, 'the same blob as another diff ID is another question');
+  assert.equal(r.anyLayer(digest(1)), true);
+  assert.equal(r.anyLayer(digest(2)), false, 'a diff ID is not a refused blob');
   r.addImage(digest(9), 'why');
   assert.equal(r.image(digest(9)), 'why');
   for (let i = 10; i < 1009; i++) r.addLayer(digest(i), digest(2), { code: 'LAYER_INVALID', reason: `${i}` });
