@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { AgentHarness } from './harness';
+import { AgentHarness, type RunResult } from './harness';
 import { HostileRegistry, sha256 } from '../../helpers/registry-hostile';
 import { busyboxTar, tarOf } from '../../helpers/registry-images';
 import { tarArchive } from '../../unit/agent/tar-fixture';
@@ -174,40 +174,41 @@ function publishSlowBad(name: string): string {
   return publishLayers(name, [{ tar: tarOf(files), diffId: sha256(Buffer.from('not this')) }]);
 }
 
-test('run at once after the pull, while the bad layer still unpacks: create waits for it and fails with the reason, and the image is gone', async () => {
+/**
+ * Pulls a slow bad image (see publishSlowBad) and at once `use`s it, which must wait for the
+ * layer's check and fail with the refusal. Then the image is gone, no container was made, and
+ * nothing is stored. Returns what `use` printed.
+ */
+async function useAtOnceAfterPull(name: string, use: (ref: string) => Promise<RunResult>): Promise<{ ref: string; out: string }> {
   const before = stored();
-  const ref = publishSlowBad('slow-bad');
+  const ref = publishSlowBad(name);
   assert.equal((await h.docker(['pull', ref])).code, 0);
-  const run = await h.docker(['run', '--rm', '--network', 'none', ref]);
-  assert.notEqual(run.code, 0, run.stdout);
-  assert.match(run.stderr, new RegExp(`image ${ref.replace(/[.]/g, '\\.')} was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification: layer content hashes to`));
-  assert.doesNotMatch(run.stderr, /Unable to find image/, 'the image was still there when run asked');
+  const r = await use(ref);
+  assert.notEqual(r.code, 0, r.stdout);
+  const out = r.stderr + r.stdout;
+  assert.match(out, /was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification: layer content hashes to/);
   assert.equal((await h.docker(['images', '-q'])).stdout, '');
-  assert.equal((await h.docker(['ps', '-aq'])).stdout, '');
+  assert.equal((await h.docker(['ps', '-aq'])).stdout, '', 'no container was made');
   assert.deepEqual(stored(), before, 'nothing stored');
+  return { ref, out };
+}
+
+test('run at once after the pull, while the bad layer still unpacks: create waits for it and fails with the reason, and the image is gone', async () => {
+  const { ref, out } = await useAtOnceAfterPull('slow-bad', (r) => h.docker(['run', '--rm', '--network', 'none', r]));
+  assert.match(out, new RegExp(`image ${ref.replace(/[.]/g, '\\.')} was removed`));
+  assert.doesNotMatch(out, /Unable to find image/, 'the image was still there when run asked');
 });
 
 test('push right after the pull waits for the layer check: a bad image is refused with the reason, not sent on', async () => {
-  const before = stored();
-  const ref = publishSlowBad('push-bad');
-  assert.equal((await h.docker(['pull', ref])).code, 0);
-  const copy = `${reg.host}/evil/push-copy:1`;
-  assert.equal((await h.docker(['tag', ref, copy])).code, 0);
-  const push = await h.docker(['push', copy]);
-  assert.notEqual(push.code, 0, push.stdout);
-  assert.match(push.stderr + push.stdout, /was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification/);
-  assert.equal((await h.docker(['images', '-q'])).stdout, '');
-  assert.deepEqual(stored(), before, 'nothing stored');
+  await useAtOnceAfterPull('push-bad', async (ref) => {
+    const copy = `${reg.host}/evil/push-copy:1`;
+    assert.equal((await h.docker(['tag', ref, copy])).code, 0);
+    return h.docker(['push', copy]);
+  });
 });
 
 test('save right after the pull waits for the layer check: a bad image is refused with the reason, no archive is written', async () => {
-  const before = stored();
-  const ref = publishSlowBad('save-bad');
-  assert.equal((await h.docker(['pull', ref])).code, 0);
-  const save = await h.docker(['save', '-o', join(h.base, 'bad.tar'), ref]);
-  assert.notEqual(save.code, 0, save.stdout);
-  assert.match(save.stderr, /was removed, it cannot be used: layer sha256:[0-9a-f]{64} failed verification/);
-  assert.equal(existsSync(join(h.base, 'bad.tar')), false);
-  assert.equal((await h.docker(['images', '-q'])).stdout, '');
-  assert.deepEqual(stored(), before, 'nothing stored');
+  const file = join(h.base, 'bad.tar');
+  await useAtOnceAfterPull('save-bad', (ref) => h.docker(['save', '-o', file, ref]));
+  assert.equal(existsSync(file), false);
 });
