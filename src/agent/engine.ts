@@ -103,7 +103,7 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   const dist = new DistributionIndex(config.dataRoot);
   await dist.init();
   const diffs = new DiffSource(content, dist);
-  const layers = new LayerStore(paths.layers, (d) => diffs.open(d), (m) => log.warn(m));
+  const layers = new LayerStore(paths.layers, (d) => diffs.openContent(d), (m) => log.warn(m));
   await layers.init();
   const images = new ImageStore(paths.images);
   await images.init();

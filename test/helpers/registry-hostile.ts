@@ -13,6 +13,8 @@ export class HostileRegistry {
   readonly manifests = new Map<string, { body: Buffer; type: string }>();
   /** digest -> bytes served for it (whatever they hash to). */
   readonly blobs = new Map<string, Buffer>();
+  /** digest -> a gate its GETs wait for (see holdBlob). */
+  private readonly held = new Map<string, Promise<void>>();
   private readonly server = http.createServer((q, s) => this.handle(q, s));
   port = 0;
 
@@ -38,6 +40,13 @@ export class HostileRegistry {
     return sha256(b);
   }
 
+  /** Makes GETs of blob `digest` wait until the returned release is called. */
+  holdBlob(digest: string): () => void {
+    let release!: () => void;
+    this.held.set(digest, new Promise<void>((r) => { release = r; }));
+    return () => { this.held.delete(digest); release(); };
+  }
+
   /** Stores a blob under its own digest, or under `as` (a lie). */
   blob(data: Buffer, as?: string): { digest: string; size: number } {
     const digest = as ?? sha256(data);
@@ -58,6 +67,8 @@ export class HostileRegistry {
       res.end(req.method === 'HEAD' ? undefined : e.body);
       return;
     }
+    const gate = req.method === 'GET' ? this.held.get(m[3]) : undefined;
+    if (gate) { void gate.then(() => this.handle(req, res)); return; }
     const b = this.blobs.get(m[3]);
     if (!b) { res.writeHead(404, { 'Content-Type': 'application/json' }); res.end(JSON.stringify({ errors: [{ code: 'BLOB_UNKNOWN', message: 'blob unknown' }] })); return; }
     res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': b.length });

@@ -31,9 +31,12 @@ export class BlobFetcher {
     return this.inflight.has(digest);
   }
 
-  /** Downloads a blob unless it is stored. */
-  async fetch(client: RegistryClient, repo: string, desc: { digest: string; size: number }, onProgress?: ProgressFn): Promise<void> {
-    if (await this.content.has(desc.digest)) return;
+  /**
+   * Downloads a blob unless it is stored. True when it was downloaded now (by this call or
+   * one it joined), so it has just been checked against its digest; false when it was stored.
+   */
+  async fetch(client: RegistryClient, repo: string, desc: { digest: string; size: number }, onProgress?: ProgressFn): Promise<boolean> {
+    if (await this.content.has(desc.digest)) return false;
     let shared = this.inflight.get(desc.digest);
     if (!shared) {
       const events = new EventEmitter();
@@ -43,7 +46,8 @@ export class BlobFetcher {
     }
     if (onProgress) shared.events.on('progress', onProgress);
     try {
-      return await shared.promise;
+      await shared.promise;
+      return true;
     } finally {
       if (onProgress) shared.events.off('progress', onProgress);
     }

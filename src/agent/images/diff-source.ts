@@ -2,6 +2,7 @@ import type { ContentStore } from '../layers/content-store';
 import { decompressStream, verifyDigest } from '../layers/decompress-stream';
 import { layerCompression } from '../registry/manifest';
 import type { DistributionIndex } from './distribution-index';
+import type { DiffContent } from '../layers/layer-store';
 
 const TRUST_MS = 60_000;
 
@@ -18,7 +19,7 @@ export class DiffSource {
 
   /**
    * The next open of `diffId` from blob `digest` skips the blob's own hash: a pull has just
-   * checked it against its digest as it arrived. The content is still checked against the diff
+   * downloaded it and checked it against its digest as it arrived. The content is still checked against the diff
    * ID: that happens on the way into the layer, nowhere before. Once, and within a minute (an
    * unpack that never came does not leave a blob trusted for later).
    */
@@ -45,11 +46,16 @@ export class DiffSource {
   }
 
   async open(diffId: string): Promise<AsyncIterable<Buffer>> {
-    if (await this.content.has(diffId)) return this.content.readVerified(diffId);
+    return (await this.openContent(diffId)).content;
+  }
+
+  /** The content (see open) and the stored compressed blob it is read from, if it is not the plain tar. */
+  async openContent(diffId: string): Promise<DiffContent> {
+    if (await this.content.has(diffId)) return { content: this.content.readVerified(diffId) };
     const form = await this.storedForm(diffId);
     if (!form) throw new Error(`layer ${diffId} has no content in the store (pull or load the image again)`);
     const kind = layerCompression(form.mediaType) ?? 'gzip';
     const blob = this.takeTrust(`${diffId} ${form.digest}`) ? this.content.read(form.digest) : this.content.readVerified(form.digest);
-    return verifyDigest(decompressStream(blob, kind), diffId);
+    return { content: verifyDigest(decompressStream(blob, kind), diffId), blob: form.digest };
   }
 }

@@ -56,7 +56,7 @@ export async function importImage(
     await stores.layers.ensure([diffId]);
   } catch (e) {
     if (!(await stores.layers.meta(diffId))) await stores.content.remove(diffId);
-    if (e instanceof LayerDefectError) throw badRequest(`invalid layer archive: ${e.cause.message}`);
+    if (e instanceof LayerDefectError) throw badRequest(`invalid layer archive: ${e.defect.message}`);
     if (e instanceof ReferenceError) throw badRequest(`invalid layer archive: ${e.message}`);
     throw e;
   }

@@ -1,5 +1,6 @@
 import type { Engine } from '../engine';
 import { DiffIdMismatchError } from '../layers/decompress-stream';
+import { DigestMismatchError } from '../layers/content-store';
 import { LayerDefectError, describeDefect } from '../layers/layer-defect';
 import { chainIds } from '../layers/layer-store';
 import { shortId } from '../util/ids';
@@ -50,6 +51,12 @@ export class RefusedLayers {
     return this.layers.get(`${digest} ${diffId}`);
   }
 
+  /** A refusal of any blob as layer `diffId`. */
+  forDiff(diffId: string): Refusal | undefined {
+    for (const [k, r] of this.layers) if (k.endsWith(` ${diffId}`)) return r;
+    return undefined;
+  }
+
   /** True when blob `digest` was refused as any layer. */
   anyLayer(digest: string): boolean {
     for (const k of this.layers.keys()) if (k.startsWith(`${digest} `)) return true;
@@ -69,8 +76,16 @@ export class RefusedLayers {
     remember(this.images, id, reason);
   }
 
-  /** Runs refusals one at a time (two unpacks of one bad layer can fail together). */
-  run(fn: () => Promise<void>): Promise<void> {
+  /** Forgets why image `id` was removed (it was pulled again, from blobs that are not refused). */
+  forgetImage(id: string): void {
+    this.images.delete(id);
+  }
+
+  /**
+   * Runs `fn` while no refusal runs: refusals one at a time (two unpacks of one bad layer can
+   * fail together), and a pull records its image between them (see pullImage).
+   */
+  run<T>(fn: () => Promise<T>): Promise<T> {
     return this.lock.run('refuse', fn);
   }
 
@@ -80,20 +95,56 @@ export class RefusedLayers {
   }
 }
 
-/** Refuses the pulled blob behind a layer that failed with `e`, and removes the images that needed it. */
-async function refuse(engine: Engine, e: LayerDefectError): Promise<void> {
-  // A plain tar (import, load) is what the layer was read from, if there is one: not a pull's.
-  if (await engine.content.has(e.diffId)) return;
-  const form = await engine.diffs.storedForm(e.diffId);
-  if (!form) return; // refused already
-  const reason = describeDefect(`layer ${form.digest}`, e.cause);
-  engine.refused.addLayer(form.digest, e.diffId, { code: e.cause instanceof DiffIdMismatchError ? 'DIFF_ID_MISMATCH' : 'LAYER_INVALID', reason });
-  await engine.dist.dropForm(e.diffId, form.digest);
-  if (!engine.blobs.busy(form.digest) && !engine.dist.diffIdOf(form.digest)) await engine.content.remove(form.digest);
+/** What refuse did: refused the blob (or, on parents, the chain), found it damaged on disk, or found nothing to do. */
+type Verdict = 'refused' | 'damaged' | 'none';
+
+/** True when the stored blob still hashes to its digest. */
+async function blobIntact(engine: Engine, digest: string): Promise<boolean> {
+  try {
+    for await (const chunk of engine.content.readVerified(digest)) void chunk;
+    return true;
+  } catch (e) {
+    if (e instanceof DigestMismatchError) return false;
+    throw e;
+  }
+}
+
+/** Drops a layer's recorded form and, unless something else still needs it, its blob. */
+async function dropForm(engine: Engine, diffId: string, blob: string): Promise<void> {
+  await engine.dist.dropForm(diffId, blob);
+  if (!engine.blobs.busy(blob) && !engine.dist.diffIdOf(blob)) await engine.content.remove(blob);
+}
+
+/** Drops a stored blob found damaged on this host's disk, and its forms; the images keep their records (a pull mends them). */
+async function dropDamaged(engine: Engine, blob: string): Promise<Verdict> {
+  for (let diffId = engine.dist.diffIdOf(blob); diffId; diffId = engine.dist.diffIdOf(blob)) await engine.dist.dropForm(diffId, blob);
+  if (!engine.blobs.busy(blob)) await engine.content.remove(blob);
+  engine.log.warn('a stored layer blob was damaged on disk and was removed; pull the images that use it again', { blob });
+  return 'damaged';
+}
+
+/**
+ * Acts on a layer that failed with a defect. A blob damaged on this host's disk is only
+ * dropped (the images keep their records; a pull mends them). Else the layer is refused: its
+ * blob and form are dropped and remembered, and every image left with no other way to get the
+ * layer is removed. A path refused on an overlay of the parents may be the parents' doing:
+ * then only the images of that chain are removed, and the blob stays for other chains.
+ */
+async function refuse(engine: Engine, e: LayerDefectError): Promise<Verdict> {
+  const { diffId, chainId, blob, onParents } = e.site;
+  // A plain tar (import, load) is checked where it comes in; a form gone was refused already.
+  if (!blob || !engine.dist.forms(diffId).some((f) => f.digest === blob) || !(await engine.content.has(blob))) return 'none';
+  if (!(await blobIntact(engine, blob))) return dropDamaged(engine, blob);
+  const reason = describeDefect(`layer ${blob}`, e.defect);
+  if (!onParents) {
+    engine.refused.addLayer(blob, diffId, { code: e.defect instanceof DiffIdMismatchError ? 'DIFF_ID_MISMATCH' : 'LAYER_INVALID', reason });
+    await dropForm(engine, diffId, blob);
+  }
   const removed: string[] = [];
   for (const img of engine.images.list()) {
-    const i = img.config.rootfs.diff_ids.indexOf(e.diffId);
-    if (i < 0 || (await engine.layers.meta(chainIds(img.config.rootfs.diff_ids)[i])) || (await engine.diffs.has(e.diffId))) continue;
+    const chain = chainIds(img.config.rootfs.diff_ids);
+    const i = onParents ? chain.indexOf(chainId) : img.config.rootfs.diff_ids.indexOf(diffId);
+    if (i < 0 || (await engine.layers.meta(chain[i])) || (!onParents && (await engine.diffs.has(diffId)))) continue;
     engine.refused.addImage(img.id, reason);
     try {
       await deleteImage(engine, img.id, true);
@@ -103,22 +154,34 @@ async function refuse(engine: Engine, e: LayerDefectError): Promise<void> {
     }
   }
   engine.log.error('a pulled layer was refused as it was unpacked; the images that need it were removed (pull them again once the registry serves them fixed)', { reason, images: removed });
+  return 'refused';
 }
 
 /**
  * Awaits `unpack`, the unpack of image `imageId`'s layers (`name` is how the user called it).
- * A layer found unusable is refused (see RefusedLayers), and the failure becomes an
- * ImageRefusedError that says why; so does any other failure of an image a refusal removed
- * meanwhile (its layer's blob is gone).
+ * A layer found unusable is refused (see refuse), and the failure becomes an ImageRefusedError
+ * that says why; so does any other failure of an image a refusal removed meanwhile (its
+ * layer's blob is gone). A stored blob found damaged on disk (whether its digest or its
+ * decompression noticed first) is dropped, and the failure asks for a pull.
  */
 export async function unpackOrRefuse<T>(engine: Engine, imageId: string, name: string, unpack: Promise<T>): Promise<T> {
   try {
     return await unpack;
   } catch (e) {
-    if (e instanceof LayerDefectError) await engine.refused.run(() => refuse(engine, e));
-    else await engine.refused.settled();
+    let verdict: Verdict = 'none';
+    let blob: string | undefined;
+    if (e instanceof LayerDefectError) {
+      blob = e.site.blob;
+      verdict = await engine.refused.run(() => refuse(engine, e));
+    } else if (e instanceof DigestMismatchError && e.stored) {
+      blob = e.stored;
+      verdict = await engine.refused.run(() => dropDamaged(engine, blob!));
+    } else {
+      await engine.refused.settled();
+    }
+    if (verdict === 'damaged') throw new Error(`image ${name} cannot be used: its layer blob ${blob} was damaged on this host's disk and has been removed; pull ${name} again`, { cause: e });
     const why = engine.refused.image(imageId);
-    if (why) throw new ImageRefusedError(imageId, `image ${name} was removed, it cannot be used: ${why}. Pull it again once its registry serves it fixed`);
+    if (why && !engine.images.lookup(imageId)) throw new ImageRefusedError(imageId, `image ${name} was removed, it cannot be used: ${why}. Pull it again once its registry serves it fixed`);
     throw e;
   }
 }

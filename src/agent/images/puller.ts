@@ -26,18 +26,34 @@ export interface PullResult { id: string; digest: string; upToDate: boolean }
 
 const DOWNLOADS = 3;
 
-/** Blobs a failed pull downloaded, removed when the failure was a verification failure. */
+/** Blobs a failed pull downloaded, removed when the failure was a verification failure or a refusal. */
 interface Fresh { blobs: string[] }
 
-/** Layer downloads begun before the config arrived, by blob digest. */
-type Early = Map<string, Promise<void>>;
+/** Layer downloads begun before the config arrived, by blob digest: true when downloaded (see BlobFetcher.fetch). */
+type Early = Map<string, Promise<boolean>>;
 
+/** Removes what a failed pull downloaded, save what another pull holds or a recorded image uses. */
 async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
+  const used = new Set(engine.images.list().flatMap((i) => i.config.rootfs.diff_ids));
   for (const b of fresh.blobs) {
-    if (engine.blobs.busy(b)) continue;
     const diff = engine.dist.diffIdOf(b);
+    if (engine.blobs.busy(b) || (diff && (engine.dist.isHeld(diff) || used.has(diff)))) continue;
     if (diff) await engine.dist.dropForm(diff, b);
     await engine.content.remove(b);
+  }
+}
+
+/**
+ * Fails the pull when a layer it counted as present was refused meanwhile (another pull's
+ * unpack found it bad). Run with the image's recording under RefusedLayers.run, so no refusal
+ * comes between the two: one that comes after finds the image and removes it.
+ */
+async function checkLayersKept(engine: Engine, diffIds: string[]): Promise<void> {
+  const chain = chainIds(diffIds);
+  for (const [i, d] of diffIds.entries()) {
+    if ((await engine.layers.meta(chain[i])) || engine.layers.building(chain[i]) || (await engine.diffs.has(d))) continue;
+    const r = engine.refused.forDiff(d);
+    throw new RegistryError(r?.code ?? 'LAYER_INVALID', r ? `${r.reason} (found as it was unpacked for another pull)` : `layer ${d} was removed while the pull ran: pull again`);
   }
 }
 
@@ -78,7 +94,12 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
     let id: string;
     try {
       downloaded = await fetchLayers(engine, client, repo, m.layers, diffIds, p, fresh, sem, early);
-      id = await engine.images.add(configBytes);
+      id = await engine.refused.run(async () => {
+        await checkLayersKept(engine, diffIds);
+        const added = await engine.images.add(configBytes);
+        engine.refused.forgetImage(added);
+        return added;
+      });
     } finally {
       release();
     }
@@ -154,27 +175,29 @@ async function fetchLayers(engine: Engine, client: ReturnType<typeof openRegistr
   return present.filter((x) => !x).length;
 }
 
-/** Downloads a layer's blob (see BlobFetcher.fetch). */
-async function downloadLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, p: JsonProgress, fresh: Fresh): Promise<void> {
+/** Downloads a layer's blob (see BlobFetcher.fetch); true when it was downloaded, not found stored. */
+async function downloadLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, p: JsonProgress, fresh: Fresh): Promise<boolean> {
   const id = shortDigest(l.digest);
   const t0 = Date.now();
-  await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
+  const downloaded = await engine.blobs.fetch(client, repo, l, (c, t) => p.bytes(id, 'Downloading', c, t));
+  if (!downloaded) return false;
   fresh.blobs.push(l.digest);
   engine.log.debug('layer downloaded', { layer: id, bytes: l.size, ms: Date.now() - t0 });
+  return true;
 }
 
 /**
  * One layer: downloads its blob, takes over the download `started` early, or finds it stored,
  * and records the verified blob as a form of that diff ID (which its unpack checks).
  */
-async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh, started?: Promise<void>): Promise<void> {
+async function fetchLayer(engine: Engine, client: ReturnType<typeof openRegistry>, repo: string, l: Descriptor, diffId: string, p: JsonProgress, fresh: Fresh, started?: Promise<boolean>): Promise<void> {
   const id = shortDigest(l.digest);
-  if (started) await started;
-  else if (!(await engine.content.has(l.digest))) await downloadLayer(engine, client, repo, l, p, fresh);
+  const downloaded = started ? await started : await downloadLayer(engine, client, repo, l, p, fresh);
   p.status('Verifying Checksum', id);
   p.status('Download complete', id);
   await engine.dist.addForm(diffId, { digest: l.digest, mediaType: l.mediaType, size: l.size, stored: true, seen: [{ registry: client.endpoint.name, repository: repo }] });
-  engine.diffs.trustOnce(diffId, l.digest);
+  // Just checked as it arrived: the unpack need not hash it again. A blob found stored is.
+  if (downloaded) engine.diffs.trustOnce(diffId, l.digest);
   p.status('Pull complete', id);
 }
 

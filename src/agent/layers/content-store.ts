@@ -6,8 +6,13 @@ import { join } from 'node:path';
 import { mkdirp, exists } from '../util/fsx';
 import { sha256Digest } from '../util/ids';
 
-/** Thrown when stored content does not match its digest. */
-export class DigestMismatchError extends Error {}
+/** Thrown when content does not match its digest; `stored` names a stored blob found damaged. */
+export class DigestMismatchError extends Error {
+  constructor(message: string, readonly stored?: string) {
+    super(message);
+    this.name = 'DigestMismatchError';
+  }
+}
 
 /**
  * Content-addressed blobs under `<root>/sha256/<hex>`: written through a hash and renamed
@@ -91,7 +96,7 @@ export class ContentStore {
   async readBytes(digest: string): Promise<Buffer> {
     const data = await fsp.readFile(this.path(digest));
     const got = sha256Digest(data);
-    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`);
+    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`, digest);
     return data;
   }
 
@@ -108,7 +113,7 @@ export class ContentStore {
       yield chunk;
     }
     const got = `sha256:${hash.digest('hex')}`;
-    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`);
+    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`, digest);
   }
 
   async remove(digest: string): Promise<void> {

@@ -6,10 +6,14 @@ import { mountOverlay, unmount } from '../util/mount';
 import { unpackTar, NeedsParentsError } from './unpack';
 import { Drainable } from './decompress-stream';
 import { LayerDefectError, isLayerDefect } from './layer-defect';
+import { PathEscapeError } from './path-scope';
 import { sha256Digest } from '../util/ids';
 
-/** Opens the verified uncompressed tar of a layer by diff ID (the stream throws at its end on a mismatch). */
-export type DiffOpener = (diffId: string) => Promise<AsyncIterable<Buffer>>;
+/** A layer's uncompressed tar, verified (the stream throws at its end on a mismatch), and the stored blob it comes from (none: a plain tar). */
+export interface DiffContent { content: AsyncIterable<Buffer>; blob?: string }
+
+/** Opens the uncompressed tar of a layer by diff ID. */
+export type DiffOpener = (diffId: string) => Promise<DiffContent>;
 
 /** One unpacked layer: `<root>/<chain hex>/diff` plus its metadata. */
 export interface LayerMeta {
@@ -139,10 +143,17 @@ export class LayerStore {
     await fsp.mkdir(diff, { recursive: true, mode: 0o755 });
     await fsp.chmod(diff, 0o755);
     let src: Drainable | undefined;
+    let blob: string | undefined;
+    let overlay = false;
+    const open = async () => {
+      const d = await this.open(diffId);
+      blob = d.blob;
+      return new Drainable(d.content);
+    };
     try {
       let stats: { bytes: number } | undefined;
       if (parents.length > 0 && parentsReady) {
-        src = new Drainable(await this.open(diffId));
+        src = await open();
         try {
           stats = await unpackTar(src, diff, { applyWhiteouts: false, standalone: true, warn: this.warn });
           await src.drain(); // verifies the diff ID now, not after the parents
@@ -157,10 +168,11 @@ export class LayerStore {
       }
       if (parentsReady) await parentsReady;
       if (!src) {
-        src = new Drainable(await this.open(diffId));
-        stats = parents.length === 0
-          ? await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn })
-          : await this.unpackOnOverlay(parents, tmp, src);
+        src = await open();
+        overlay = parents.length > 0;
+        stats = overlay
+          ? await this.unpackOnOverlay(parents, tmp, src)
+          : await unpackTar(src, diff, { applyWhiteouts: false, warn: this.warn });
       }
       await src.drain();
       const meta: LayerMeta = { chainId, diffId, parent: parents[parents.length - 1], size: stats!.bytes, tarSize: src.bytes };
@@ -174,7 +186,9 @@ export class LayerStore {
       await src?.close();
       await unmount(join(tmp, 'merged')).catch(() => undefined);
       await fsp.rm(tmp, { recursive: true, force: true });
-      throw isLayerDefect(e) ? new LayerDefectError(diffId, e as Error) : e;
+      if (!isLayerDefect(e)) throw e;
+      // On the parents, a refused path may be the parents' doing (a parent folder that is a file there).
+      throw new LayerDefectError({ diffId, chainId, blob, onParents: overlay && e instanceof PathEscapeError }, e as Error);
     }
   }
 

@@ -9,6 +9,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { AgentHarness, type RunResult } from './harness';
+import { waitFor } from '../../../src/core/wait';
 import { HostileRegistry, sha256 } from '../../helpers/registry-hostile';
 import { busyboxTar, tarOf } from '../../helpers/registry-images';
 import { tarArchive } from '../../unit/agent/tar-fixture';
@@ -169,9 +170,13 @@ test('a refused layer takes only the images that need it: one sharing its good b
  * unpack takes far longer than the CLI's next request, and the mismatch shows at its end.
  */
 function publishSlowBad(name: string): string {
+  return publishLayers(name, [slowBadLayer(name)]);
+}
+
+function slowBadLayer(name: string): { tar: Buffer; diffId: string } {
   const files: Record<string, string> = {};
   for (let i = 0; i < 3000; i++) files[`data/f${i}`] = `${name} ${i}\n`;
-  return publishLayers(name, [{ tar: tarOf(files), diffId: sha256(Buffer.from('not this')) }]);
+  return { tar: tarOf(files), diffId: sha256(Buffer.from(`not ${name}`)) };
 }
 
 /**
@@ -211,4 +216,64 @@ test('save right after the pull waits for the layer check: a bad image is refuse
   const file = join(h.base, 'bad.tar');
   await useAtOnceAfterPull('save-bad', (ref) => h.docker(['save', '-o', file, ref]));
   assert.equal(existsSync(file), false);
+});
+
+test('a pull that counts as present a layer another pull\'s unpack then refuses ends with neither image', async () => {
+  const before = stored();
+  const bad = slowBadLayer('shared-slow');
+  const first = publishLayers('share-1', [bad]);
+  const second = publishLayers('share-2', [bad, { tar: tarOf({ 'etc/which': 'second\n' }) }]);
+  assert.equal((await h.docker(['pull', first])).code, 0);
+  // Whether the refusal comes before this pull records its image (the pull fails) or after
+  // (the refusal removes it too), it must not leave an image without its layer.
+  const pulled = await h.docker(['pull', second]);
+  if (pulled.code !== 0) assert.match(pulled.stderr, /failed verification: layer content hashes to/);
+  const run = await h.docker(['run', '--rm', '--network', 'none', second]);
+  assert.notEqual(run.code, 0, run.stdout);
+  assert.match(run.stderr, /failed verification: layer content hashes to/);
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+  assert.equal((await h.docker(['ps', '-aq'])).stdout, '');
+  assert.deepEqual(stored(), before, 'nothing stored');
+});
+
+test('a pull whose shared layer is refused while it downloads the rest fails with the reason, and records nothing', async () => {
+  const before = stored();
+  const bad = slowBadLayer('shared-held');
+  const top = tarOf({ 'etc/which': 'held\n' });
+  const first = publishLayers('held-1', [bad]);
+  const second = publishLayers('held-2', [bad, { tar: top }]);
+  const release = reg.holdBlob(sha256(gzipSync(top)));
+  try {
+    assert.equal((await h.docker(['pull', first])).code, 0);
+    // The second pull counts the shared layer as present (it is unpacking) and waits for its top layer.
+    const pulling = h.docker(['pull', second]);
+    await waitFor(async () => (await h.docker(['images', '-q'])).stdout === '', { timeoutMs: 60_000, what: 'the first image to be refused' });
+    release();
+    const pulled = await pulling;
+    assert.notEqual(pulled.code, 0, pulled.stdout);
+    assert.match(pulled.stderr, /failed verification: layer content hashes to .* \(found as it was unpacked (for another|after an earlier) pull\)/);
+  } finally {
+    release();
+  }
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+  assert.deepEqual(stored(), before, 'nothing stored');
+});
+
+test('a layer refused only because of its parents takes only that chain: the same layer on other parents is kept, and runs', async () => {
+  const before = stored();
+  // x/y with no folder member: it unpacks on its parents, where x may be a file.
+  const layer = tarArchive([{ name: 'x/y', data: 'y\n' }]);
+  const onFile = publishLayers('parent-file', [{ tar: tarArchive([{ name: 'x', data: 'a file\n' }]) }, { tar: layer }]);
+  const onBusybox = publishLayers('parent-ok', [{ tar: busyboxTar() }, { tar: layer }]);
+  assert.equal((await h.docker(['pull', onFile])).code, 0);
+  const run = await h.docker(['run', '--rm', '--network', 'none', onFile, 'true']);
+  assert.notEqual(run.code, 0, run.stdout);
+  assert.match(run.stderr, /is not a safe layer archive: "x\/y": parent is not a directory/);
+  assert.equal((await h.docker(['images', '-q'])).stdout, '', 'that image is removed');
+  const pulled = await h.docker(['pull', onBusybox]);
+  assert.equal(pulled.code, 0, pulled.stderr);
+  const ok = await h.docker(['run', '--rm', '--network', 'none', onBusybox, 'cat', '/x/y']);
+  assert.equal(ok.stdout, 'y\n', ok.stderr);
+  assert.equal((await h.docker(['rmi', onBusybox])).code, 0);
+  assert.deepEqual(stored(), before, 'nothing stored');
 });

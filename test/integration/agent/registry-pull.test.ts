@@ -2,7 +2,7 @@
 // with images copied in by skopeo, through a proxy that counts, throttles and cuts downloads.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { chainIds } from '../../../src/agent/layers/layer-store';
 import { join } from 'node:path';
 import { AgentHarness, mountsUnder } from './harness';
@@ -145,6 +145,38 @@ test('a pull answers once its layers are verified, they unpack after it, and a l
   assert.equal(run.stdout.trim(), '2000000');
   assert.ok(existsSync(join(top, 'layer.json')), 'unpacked again from the compressed blob');
   assert.equal(JSON.parse((await h.docker(['image', 'inspect', ref])).stdout)[0].Id, im.config);
+});
+
+test('a stored layer blob damaged on disk is not taken for a bad image: run asks for a pull, the image stays, and a pull mends it', async () => {
+  const im = await freshImage('damaged', 500_000);
+  const ref = `${P}/test/damaged:1`;
+  assert.equal((await h.docker(['pull', ref])).code, 0);
+  const blob = join(h.dataRoot, 'content', 'sha256', im.layer.slice(7));
+  // Damage inside the (stored, incompressible) deflate data shows in the blob's digest; damage
+  // to the gzip header shows first as a gzip error, which is checked against the digest too.
+  const damages: Array<[string, (b: Buffer) => void]> = [
+    ['middle', (b) => b.fill(0xff, b.length >> 1, (b.length >> 1) + 64)],
+    ['gzip magic', (b) => b.fill(0, 0, 2)],
+  ];
+  for (const [what, damage] of damages) {
+    const inspect = JSON.parse((await h.docker(['image', 'inspect', ref])).stdout)[0];
+    rmSync(join(h.dataRoot, 'layers', chainIds(inspect.RootFS.Layers).pop()!.slice(7)), { recursive: true });
+    const bytes = readFileSync(blob);
+    damage(bytes);
+    writeFileSync(blob, bytes);
+    const run = await h.docker(['run', '--rm', ref, 'true']);
+    assert.notEqual(run.code, 0, `${what}: ${run.stdout}`);
+    assert.match(run.stderr, new RegExp(`its layer blob ${im.layer} was damaged on this host's disk and has been removed; pull ${ref.replace(/[.]/g, '\\.')} again`), what);
+    assert.equal(existsSync(blob), false, what);
+    assert.equal(JSON.parse((await h.docker(['image', 'inspect', ref])).stdout)[0].Id, im.config, `${what}: the image stays`);
+    const again = await h.docker(['pull', ref]);
+    assert.equal(again.code, 0, `${what}: ${again.stderr}`);
+    assert.match(again.stdout, new RegExp(`${im.layer.slice(7, 19)}: Pull complete`), `${what}: the blob is downloaded again, not refused`);
+    const ok = await h.docker(['run', '--rm', ref, 'sh', '-c', 'wc -c < /blob.bin']);
+    assert.equal(ok.stdout.trim(), '500000', `${what}: ${ok.stderr}`);
+  }
+  assert.match(h.log(), /a stored layer blob was damaged on disk and was removed/);
+  assert.doesNotMatch(h.log(), /a pulled layer was refused/);
 });
 
 test('an agent stopped while a pulled image unpacks finishes it first, leaves no mount or half layer, and runs the image after it starts again', async () => {

@@ -28,7 +28,7 @@ async function stores(t: { after(fn: () => void): void }) {
   await dist.init();
   const diffs = new DiffSource(content, dist);
   const warnings: string[] = [];
-  const layers = new LayerStore(join(base, 'layers'), (d) => diffs.open(d), (m) => warnings.push(m));
+  const layers = new LayerStore(join(base, 'layers'), (d) => diffs.openContent(d), (m) => warnings.push(m));
   await layers.init();
   /** Stores a gzip'd layer as a pull does; returns its diff ID and blob digest. */
   const pulled = async (tar: Buffer) => {
@@ -76,7 +76,7 @@ test('LayerStore.unpackAll: layers unpack in the background; settled() and idle(
   const lying = sha(Buffer.from('something else'));
   const gz = gzipSync(tarArchive([{ name: 'x', data: 'x' }]));
   await dist.addForm(lying, { digest: await content.putBytes(gz), mediaType: GZ, size: gz.length, stored: true });
-  await assert.rejects(layers.unpackAll([lying]), (e: unknown) => e instanceof LayerDefectError && e.diffId === lying && e.cause instanceof DiffIdMismatchError && /^layer sha256:[0-9a-f]{64} failed verification: .*image config says/.test(e.message));
+  await assert.rejects(layers.unpackAll([lying]), (e: unknown) => e instanceof LayerDefectError && e.site.diffId === lying && e.defect instanceof DiffIdMismatchError && /^layer sha256:[0-9a-f]{64} failed verification: .*image config says/.test(e.message));
   assert.equal(await layers.settled(lying), undefined);
   assert.deepEqual((await layers.list()).sort(), [chain[0]]);
   assert.deepEqual(readdirSync(layers.root).filter((n) => n.startsWith('tmp-')), [], 'no half-unpacked layer is left');
@@ -88,7 +88,9 @@ test('LayerStore: unusable content fails as LayerDefectError naming the layer; a
     await dist.addForm(diffId, { digest: await content.putBytes(bytes), mediaType, size: bytes.length, stored: true });
     return diffId;
   };
-  const defect = (diffId: string, check: RegExp) => (e: unknown) => e instanceof LayerDefectError && e.diffId === diffId && check.test(e.message);
+  // Names the layer, the blob it was read from, and (no parents here) not the parents.
+  const defect = (diffId: string, check: RegExp) => (e: unknown) => e instanceof LayerDefectError && e.site.diffId === diffId
+    && e.site.blob === dist.forms(diffId)[0].digest && !e.site.onParents && check.test(e.message);
   const escape = tarArchive([{ name: '../../escape.txt', data: 'x' }]);
   const escaping = await storeAs(gzipSync(escape), sha(escape));
   await assert.rejects(layers.unpackAll([escaping]), defect(escaping, /is not a safe layer archive: .*escapes the root/));

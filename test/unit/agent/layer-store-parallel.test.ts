@@ -101,7 +101,7 @@ for (const [name, upper] of Object.entries(UPPERS)) {
     const diffIds = tars.map((b) => `sha256:${createHash('sha256').update(b).digest('hex')}`);
     const byDiff = new Map(diffIds.map((d, i) => [d, tars[i]]));
     const opened: string[] = [];
-    const open = async (d: string) => { opened.push(d); return chunks(byDiff.get(d)!, 4096); };
+    const open = async (d: string) => { opened.push(d); return { content: chunks(byDiff.get(d)!, 4096) }; };
     const serial = new LayerStore(join(base, 'serial'), open, () => undefined);
     const parallel = new LayerStore(join(base, 'parallel'), open, () => undefined);
     await serial.init();
@@ -134,7 +134,7 @@ test('a layer whose parent fails is not put in place and leaves nothing behind',
   const base = sandbox(t);
   const tars = [tarArchive(LOWER), tarArchive(UPPERS['self-contained'].entries)];
   const diffIds = tars.map((b) => `sha256:${createHash('sha256').update(b).digest('hex')}`);
-  const store = new LayerStore(join(base, 'layers'), async (d) => chunks(tars[diffIds.indexOf(d)]), () => undefined);
+  const store = new LayerStore(join(base, 'layers'), async (d) => ({ content: chunks(tars[diffIds.indexOf(d)]) }), () => undefined);
   await store.init();
   const parentFailed = Promise.reject(new Error('parent layer failed verification'));
   await assert.rejects(store.ensureTop(diffIds, parentFailed), /parent layer failed verification/);
