@@ -51,9 +51,9 @@ async function discardFresh(engine: Engine, fresh: Fresh): Promise<void> {
 async function checkLayersKept(engine: Engine, diffIds: string[]): Promise<void> {
   const chain = chainIds(diffIds);
   for (const [i, d] of diffIds.entries()) {
-    if ((await engine.layers.meta(chain[i])) || engine.layers.building(chain[i]) || (await engine.diffs.has(d))) continue;
-    const r = engine.refused.forDiff(d);
-    throw new RegistryError(r?.code ?? 'LAYER_INVALID', r ? `${r.reason} (found as it was unpacked for another pull)` : `layer ${d} was removed while the pull ran: pull again`);
+    const r = engine.refused.forDiff(d); // none, as a rule: then nothing on disk need be looked at
+    if (!r || (await engine.layers.meta(chain[i])) || engine.layers.building(chain[i]) || (await engine.diffs.has(d))) continue;
+    throw new RegistryError(r.code, `${r.reason} (found as it was unpacked for another pull)`);
   }
 }
 
