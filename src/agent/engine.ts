@@ -103,6 +103,8 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   const dist = new DistributionIndex(config.dataRoot);
   await dist.init();
   const diffs = new DiffSource(content, dist);
+  const refused = new RefusedLayers(join(config.dataRoot, 'refused-layers.json'));
+  await refused.init();
   const layers = new LayerStore(paths.layers, (d) => diffs.openContent(d), (m) => log.warn(m));
   await layers.init();
   const images = new ImageStore(paths.images);
@@ -116,7 +118,7 @@ export async function openEngine(config: AgentConfig, log: Logger): Promise<Engi
   const runtime = new OciRuntime(runtimeBin, paths.runtimeRoot);
   const conmonVersion = /version\s+(\S+)/.exec((await run(conmonBin, ['--version'])).stdout)?.[1] ?? 'unknown';
   return {
-    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), refused: new RefusedLayers(), containers, volumes, runtime,
+    config, log, paths, content, layers, images, dist, diffs, blobs: new BlobFetcher(content), refused, containers, volumes, runtime,
     conmonBin, stdin: await StdinPipes.writeWrapper(config.execRoot, runtimeBin), versions: { runtime: await runtime.version(), conmon: conmonVersion }, events, startedAt: Date.now(),
     network: new NetworkManager(config.dataRoot, config.execRoot, log, containers, events, config.bridge),
   };

@@ -13,8 +13,10 @@ function familiar(full: string): string {
 /**
  * DELETE /images/{name} with dockerd's rules: a reference with other references is only
  * untagged; an image used by a container needs force (and a running one cannot be forced).
+ * With `collect` (the default), the layers no image uses any more are removed too, which
+ * waits for unpacks in flight (see removeUnusedLayers).
  */
-export async function deleteImage(engine: Engine, name: string, force: boolean): Promise<DeleteRecord[]> {
+export async function deleteImage(engine: Engine, name: string, force: boolean, collect = true): Promise<DeleteRecord[]> {
   const id = engine.images.lookup(name);
   if (!id) throw notFound(`No such image: ${name}`);
   const rec = engine.images.record(id);
@@ -49,6 +51,6 @@ export async function deleteImage(engine: Engine, name: string, force: boolean):
   await engine.images.delete(id);
   for (const m of await engine.dist.forgetImage(id)) await engine.content.remove(m);
   out.push({ Deleted: id });
-  out.push(...(await removeUnusedLayers(engine)).map((c) => ({ Deleted: c })));
+  if (collect) out.push(...(await removeUnusedLayers(engine)).map((c) => ({ Deleted: c })));
   return out;
 }

@@ -5,7 +5,9 @@ import { LayerDefectError, describeDefect } from '../layers/layer-defect';
 import { chainIds } from '../layers/layer-store';
 import { shortId } from '../util/ids';
 import { KeyedMutex } from '../util/lock';
+import { atomicWriteJson, readJsonIfExists } from '../util/fsx';
 import { deleteImage } from './image-delete';
+import { removeUnusedLayers } from '../layers/layer-gc';
 
 /** Refusals remembered (each a few hundred bytes); the oldest are forgotten first. */
 const KEEP = 1000;
@@ -37,14 +39,32 @@ function remember<V>(map: Map<string, V>, key: string, value: V): void {
  * uncompressed content meets its diff ID, and the unpacker's checks, on its way into the layer
  * store, as in containerd. When it fails there (LayerDefectError), its blob is dropped, every
  * image left without a way to get that layer is removed, and a pull that would record the
- * same blob as the same diff ID again fails at once with the reason. Kept in memory: the facts
- * are about content and never go stale, and after a restart a bad image costs one more
- * download before it is refused again.
+ * same blob as the same diff ID again fails at once with the reason. The layer refusals are
+ * kept across restarts (`<data-root>/refused-layers.json`, the last 1000): they are facts about
+ * content and never go stale. Why an image was removed is kept in memory, for the requests
+ * that come while it goes.
  */
 export class RefusedLayers {
   private readonly layers = new Map<string, Refusal>();
   private readonly images = new Map<string, string>();
   private readonly lock = new KeyedMutex();
+  private writing: Promise<void> = Promise.resolve();
+
+  /** `file`: where the layer refusals are kept across restarts (none: in memory only). */
+  constructor(private readonly file?: string) {}
+
+  async init(): Promise<void> {
+    const saved = this.file ? await readJsonIfExists<{ layers?: Array<[string, Refusal]> }>(this.file) : undefined;
+    for (const [k, r] of saved?.layers ?? []) remember(this.layers, k, r);
+  }
+
+  private save(): Promise<void> {
+    if (!this.file) return Promise.resolve();
+    const file = this.file;
+    const snapshot = { layers: [...this.layers] };
+    this.writing = this.writing.then(() => atomicWriteJson(file, snapshot), () => atomicWriteJson(file, snapshot));
+    return this.writing;
+  }
 
   /** Why blob `digest` was refused as layer `diffId`, if it was. */
   layer(digest: string, diffId: string): Refusal | undefined {
@@ -68,8 +88,9 @@ export class RefusedLayers {
     return this.images.get(id);
   }
 
-  addLayer(digest: string, diffId: string, r: Refusal): void {
+  async addLayer(digest: string, diffId: string, r: Refusal): Promise<void> {
     remember(this.layers, `${digest} ${diffId}`, r);
+    await this.save();
   }
 
   addImage(id: string, reason: string): void {
@@ -137,7 +158,7 @@ async function refuse(engine: Engine, e: LayerDefectError): Promise<Verdict> {
   if (!(await blobIntact(engine, blob))) return dropDamaged(engine, blob);
   const reason = describeDefect(`layer ${blob}`, e.defect);
   if (!onParents) {
-    engine.refused.addLayer(blob, diffId, { code: e.defect instanceof DiffIdMismatchError ? 'DIFF_ID_MISMATCH' : 'LAYER_INVALID', reason });
+    await engine.refused.addLayer(blob, diffId, { code: e.defect instanceof DiffIdMismatchError ? 'DIFF_ID_MISMATCH' : 'LAYER_INVALID', reason });
     await dropForm(engine, diffId, blob);
   }
   const removed: string[] = [];
@@ -147,7 +168,7 @@ async function refuse(engine: Engine, e: LayerDefectError): Promise<Verdict> {
     if (i < 0 || (await engine.layers.meta(chain[i])) || (!onParents && (await engine.diffs.has(diffId)))) continue;
     engine.refused.addImage(img.id, reason);
     try {
-      await deleteImage(engine, img.id, true);
+      await deleteImage(engine, img.id, true, false); // their layers are collected after the lock (see unpackOrRefuse)
       removed.push(shortId(img.id));
     } catch (err) {
       engine.log.warn('an image whose layer was refused could not be removed', { image: shortId(img.id), error: (err as Error).message });
@@ -173,6 +194,8 @@ export async function unpackOrRefuse<T>(engine: Engine, imageId: string, name: s
     if (e instanceof LayerDefectError) {
       blob = e.site.blob;
       verdict = await engine.refused.run(() => refuse(engine, e));
+      // Outside the lock: collecting waits for every unpack in flight, and pulls wait for the lock.
+      if (verdict === 'refused') await removeUnusedLayers(engine).catch((err: unknown) => engine.log.warn('layers of refused images could not be removed yet', { error: (err as Error).message }));
     } else if (e instanceof DigestMismatchError && e.stored) {
       blob = e.stored;
       verdict = await engine.refused.run(() => dropDamaged(engine, blob!));

@@ -277,3 +277,16 @@ test('a layer refused only because of its parents takes only that chain: the sam
   assert.equal((await h.docker(['rmi', onBusybox])).code, 0);
   assert.deepEqual(stored(), before, 'nothing stored');
 });
+
+test('a refusal outlives an agent restart: the pull after it fails at once, without a download', async () => {
+  const ref = publish('after-restart', { diffIds: [sha256(Buffer.from('not after-restart'))] });
+  assert.equal((await h.docker(['pull', ref])).code, 0);
+  assert.notEqual((await h.docker(['run', '--rm', '--network', 'none', ref, 'true'])).code, 0);
+  assert.equal(await h.stop('SIGTERM'), 0);
+  await h.start();
+  const again = await h.docker(['pull', ref]);
+  assert.notEqual(again.code, 0, again.stdout);
+  assert.match(again.stderr, /failed verification: .*\(found as it was unpacked after an earlier pull\)/);
+  assert.doesNotMatch(again.stdout, /Pulling fs layer/);
+  assert.equal((await h.docker(['images', '-q'])).stdout, '');
+});

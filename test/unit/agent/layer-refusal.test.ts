@@ -1,8 +1,11 @@
-// RefusedLayers: what it remembers of refused layers and removed images, how much, and that
-// refusals run one at a time. (The refusal itself runs against a real agent in
+// RefusedLayers: what it remembers of refused layers and removed images, how much, across a
+// restart, and that refusals run one at a time. (The refusal itself runs against a real agent in
 // test/integration/agent/registry-hostile.test.ts.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { RefusedLayers } from '../../../src/agent/images/layer-refusal';
 
 const digest = (n: number) => `sha256:${n.toString(16).padStart(64, '0')}`;
@@ -37,4 +40,21 @@ test('RefusedLayers: refusals run one at a time, and settled() waits for the one
   release();
   await Promise.all([first, second, settled]);
   assert.deepEqual(order, ['first begins', 'first ends', 'second', 'settled']);
+});
+
+test('RefusedLayers: layer refusals outlive a restart (the file), why an image was removed does not', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsa-refused-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'refused-layers.json');
+  const r = new RefusedLayers(file);
+  await r.init();
+  await r.addLayer(digest(1), digest(2), { code: 'LAYER_INVALID', reason: 'not a tar' });
+  await r.addLayer(digest(3), digest(4), { code: 'DIFF_ID_MISMATCH', reason: 'hashes to something else' });
+  r.addImage(digest(9), 'why');
+  const again = new RefusedLayers(file);
+  await again.init();
+  assert.deepEqual(again.layer(digest(1), digest(2)), { code: 'LAYER_INVALID', reason: 'not a tar' });
+  assert.deepEqual(again.layer(digest(3), digest(4)), { code: 'DIFF_ID_MISMATCH', reason: 'hashes to something else' });
+  assert.equal(again.image(digest(9)), undefined);
+  assert.deepEqual(readdirSync(dir), ['refused-layers.json'], 'written through a temp file, none left');
 });
