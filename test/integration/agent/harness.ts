@@ -81,6 +81,31 @@ export function cgroupChildren(parent: string): string[] {
   return out;
 }
 
+/**
+ * Removes the cgroups and network namespaces of harnesses whose test process is gone (a run
+ * that was killed could not clean up): `tsagent-test-<pid>-*` and `tsa-it-<pid>-*` of a pid
+ * that no longer exists. Only empty cgroups are removed; no process is touched.
+ */
+function sweepStaleTestResources(): void {
+  const dead = (name: string, prefix: string) => {
+    const m = new RegExp(`^${prefix}-(\\d+)-[a-z0-9]+$`).exec(name);
+    return !!m && Number(m[1]) !== process.pid && !existsSync(`/proc/${m[1]}`);
+  };
+  for (const h of readdirSync('/sys/fs/cgroup')) {
+    const root = join('/sys/fs/cgroup', h);
+    let names: string[] = [];
+    try { names = readdirSync(root); } catch { continue; }
+    for (const n of names.filter((x) => dead(x, 'tsagent-test'))) {
+      for (const c of cgroupChildren(`/${n}`)) if (c.startsWith(`${root}/`)) spawnSync('rmdir', [c]);
+      spawnSync('rmdir', [join(root, n)]);
+    }
+  }
+  const netns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout ?? '';
+  for (const n of netns.split('\n').map((l) => l.split(' ')[0]).filter((x) => dead(x, 'tsa-it'))) spawnSync('ip', ['netns', 'delete', n]);
+}
+
+let swept = false;
+
 function removeCgroupParent(parent: string): void {
   for (const h of readdirSync('/sys/fs/cgroup')) {
     const dir = join('/sys/fs/cgroup', h, parent);
@@ -141,6 +166,7 @@ export class AgentHarness {
 
   private async prepare(opts: { netns?: boolean }): Promise<void> {
     const h = this;
+    if (!swept) { swept = true; sweepStaleTestResources(); }
     if (opts.netns) {
       h.netns = `tsa-it-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
       const r = spawnSync('ip', ['netns', 'add', h.netns]);
