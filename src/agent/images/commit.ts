@@ -6,8 +6,9 @@ import { opaqueDirs, upperTar } from '../layers/upper-diff';
 import { applyChanges, ChangeError } from './changes';
 import type { ImageConfig, RunConfig } from './image-config';
 import { importReference } from './importer';
-import { fullString } from './reference';
+import { familiarString, fullString } from './reference';
 import { nowRfc3339 } from '../util/time';
+import { mkdirp } from '../util/fsx';
 
 export interface CommitRequest {
   repo?: string;
@@ -23,7 +24,8 @@ export interface CommitRequest {
 /** Reads the container's changes as a layer tar into the content store; returns its diff ID. */
 async function diffLayer(engine: Engine, rec: ContainerRecord): Promise<string> {
   const p = engine.paths.container(rec.Id);
-  const opaque = await opaqueDirs(p.upper, engine.paths.container(rec.Id).dir);
+  await mkdirp(p.upper, 0o755); // a container never started has no upper folder yet: no changes
+  const opaque = await opaqueDirs(p.upper, p.dir);
   const { digest } = await engine.content.ingest(upperTar(p.upper, opaque));
   return digest;
 }
@@ -73,7 +75,11 @@ export async function commitContainer(engine: Engine, lc: Lifecycle, rec: Contai
     history: [...(parent?.history ?? []), { created, created_by: [rec.Path, ...rec.Args].join(' '), ...(req.comment ? { comment: req.comment } : {}) }],
   };
   const id = await engine.images.add(Buffer.from(JSON.stringify(image)));
-  if (ref) await engine.images.tag(id, fullString(ref));
+  if (ref) {
+    await engine.images.tag(id, fullString(ref));
+    engine.events.emit('image', 'tag', id, familiarString(ref));
+  }
+  engine.events.emit('commit', rec.Id, id, ref ? familiarString(ref) : '');
   engine.log.info('container committed', { container: rec.Id.slice(0, 12), image: id.slice(0, 19), ref: ref ? fullString(ref) : undefined });
   return id;
 }
