@@ -55,7 +55,11 @@ export class EnginePaths {
   }
 }
 
-/** Container lifecycle events inside the agent: 'start' (id), 'exit' (id, code), 'destroy' (id, code). */
+/**
+ * Events inside the agent: 'create', 'start' (id), 'exit' (id, code), 'destroy' (id, code),
+ * 'commit' (container id, image id, image reference), 'image' (action, actor ID, name) for pull,
+ * push, tag, untag, delete, import, load and save; networks and volumes (see api/event-log.ts).
+ */
 export type ContainerEvents = EventEmitter;
 
 export interface Engine {

@@ -35,6 +35,7 @@ async function save(ctx: RequestContext, engine: Engine, names: string[]): Promi
   // Layers are written as they are checked: a pulled one meets its diff ID as it unpacks.
   for (const { img, tags } of selected) await unpackOrRefuse(engine, img.id, tags[0] ? familiarString(parseReference(tags[0])) : img.id, engine.layers.unpackAll(img.config.rootfs.diff_ids));
   await streamTar(ctx, engine, saveImages(engine, selected), 'save');
+  for (const { img } of selected) engine.events.emit('image', 'save', img.id, img.id);
 }
 
 async function load(ctx: RequestContext, engine: Engine): Promise<void> {

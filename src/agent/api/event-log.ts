@@ -1,5 +1,5 @@
 /**
- * The agent's event log for GET /events: every container, network and volume event as dockerd
+ * The agent's event log for GET /events: every container, image, network and volume event as dockerd
  * shapes it, kept in a ring of the last 256 (dockerd keeps the same number in memory) so `since`
  * and `until` can replay the past, plus live subscribers. Filters follow dockerd's events filter:
  * type, event, container, image, network, volume, label, scope (others match by actor ID/name).
@@ -41,6 +41,18 @@ export class EventLog {
     engine.events.on('exit', container('die'));
     engine.events.on('destroy', container('destroy'));
     engine.events.on('health_status', (id: string, status: unknown) => container(`health_status: ${String(status)}`)(id));
+    engine.events.on('commit', (id: string, imageId: string, imageRef: string) => {
+      const rec = engine.containers.find(id);
+      const attrs = { ...(rec?.Config.Labels ?? {}), image: rec?.Config.Image ?? '', name: rec?.Name.slice(1) ?? '', imageID: imageId, imageRef };
+      this.add({ status: 'commit', id, from: attrs.image, Type: 'container', Action: 'commit', Actor: { ID: id, Attributes: attrs } });
+    });
+    // dockerd's image events: the actor is the image ID (a reference for pull and push), its
+    // labels and `name` the attributes.
+    engine.events.on('image', (action: string, id: string, name: string) => {
+      const found = engine.images.lookup(id);
+      const labels = found ? engine.images.record(found).config.config?.Labels ?? {} : {};
+      this.add({ status: action, id, Type: 'image', Action: action, Actor: { ID: id, Attributes: { ...labels, name } } });
+    });
     engine.events.on('volume', (action: string, name: string, attrs: Record<string, string>) => {
       this.add({ Type: 'volume', Action: action, Actor: { ID: name, Attributes: attrs } });
     });

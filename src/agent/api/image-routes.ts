@@ -3,7 +3,7 @@ import { queryBool } from '../http/router';
 import type { Engine } from '../engine';
 import { badRequest, ApiError, notFound } from '../http/api-error';
 import { parseTimestampNs } from '../util/time';
-import { importImage } from '../images/importer';
+import { importImage, importReference } from '../images/importer';
 import { pullRoute } from './registry-routes';
 import { deleteImage } from '../images/image-delete';
 import type { ImageRecord } from '../images/image-store';
@@ -114,6 +114,9 @@ async function createImage(ctx: RequestContext, engine: Engine): Promise<void> {
       engine,
     );
     engine.log.info('image imported', { id, repo: q.get('repo') ?? undefined });
+    const ref = importReference(q.get('repo') ?? undefined, q.get('tag') ?? undefined);
+    if (ref) engine.events.emit('image', 'tag', id, familiarString(ref));
+    engine.events.emit('image', 'import', id, id);
     const out = ctx.respond.stream(200, 'application/json');
     out.end(`${JSON.stringify({ status: id })}\r\n`);
     return;
@@ -137,6 +140,7 @@ async function tagImage(ctx: RequestContext, engine: Engine): Promise<void> {
   }
   if (ref.digest) throw badRequest('refusing to create a tag with a digest reference');
   await engine.images.tag(img.id, fullString(withDefaultTag(ref)));
+  engine.events.emit('image', 'tag', img.id, familiarString(withDefaultTag(ref)));
   ctx.respond.empty(201);
 }
 

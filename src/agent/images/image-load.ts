@@ -144,6 +144,7 @@ export async function loadImages(engine: Engine, source: AsyncIterable<Buffer>, 
         throw err instanceof LayerDefectError ? badRequest(`invalid archive: ${err.message}`) : err;
       });
       const id = await engine.images.add(configBytes);
+      engine.events.emit('image', 'load', id, id);
       for (const t of e.RepoTags ?? []) await engine.images.tag(id, normalizeReference(t));
       if (e.RepoTags?.length) for (const t of e.RepoTags) loaded(`Loaded image: ${familiarString(parseReference(normalizeReference(t)))}`);
       else loaded(`Loaded image ID: ${id}`);

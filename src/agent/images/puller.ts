@@ -110,6 +110,7 @@ export async function pullImage(engine: Engine, opts: PullOptions, p: JsonProgre
     const upToDate = existed && downloaded === 0;
     p.status(`Status: ${upToDate ? 'Image is up to date' : 'Downloaded newer image'} for ${familiarString(ref)}`);
     engine.log.info('image pulled', { ref: fullString(ref), id: id.slice(0, 19), digest: resolved.topDigest });
+    engine.events.emit('image', 'pull', familiarString(ref), familiarString(ref));
     if (downloaded > 0) unpackInBackground(engine, id, diffIds, familiarString(ref));
     return { id, digest: resolved.topDigest, upToDate };
   } catch (e) {

@@ -81,6 +81,8 @@ async function pushOne(engine: Engine, client: RegistryClient, repo: string, t: 
   p.status(`${t.tag}: digest: ${digest} size: ${bytes.length}`);
   p.aux({ Tag: t.tag, Digest: digest, Size: bytes.length });
   engine.log.info('image pushed', { ref: fullString({ domain: client.endpoint.name, path: repo, tag: t.tag }), digest });
+  const pushed = `${familiarName({ domain: client.endpoint.name, path: repo })}:${t.tag}`;
+  engine.events.emit('image', 'push', pushed, pushed);
 }
 
 /** The pulled manifest when it lists exactly these layers, else a new Docker v2 (OCI when a layer is zstd or plain). */

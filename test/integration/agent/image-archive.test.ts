@@ -219,3 +219,37 @@ test('images filters (dangling, reference, label, before, since), rmi semantics,
   assert.equal(df.code, 0, df.stderr);
   assert.match(df.stdout, /^Images \d+$/m);
 });
+
+test('docker events shows image events as dockerd sends them: import, tag, save, untag, delete, load, and a container commit', async () => {
+  const since = (Date.now() / 1000).toFixed(3);
+  assert.equal((await h.importBusybox('evt:1', ['--change', 'LABEL team=events'])).code, 0);
+  const id = JSON.parse((await h.docker(['image', 'inspect', 'evt:1'])).stdout)[0].Id as string;
+  assert.equal((await h.docker(['tag', 'evt:1', 'evt:2'])).code, 0);
+  const saved = join(h.base, 'evt.tar');
+  assert.equal((await h.docker(['save', '-o', saved, 'evt:2'])).code, 0);
+  assert.equal((await h.docker(['rmi', 'evt:2'])).code, 0);
+  assert.equal((await h.docker(['rmi', 'evt:1'])).code, 0);
+  assert.equal((await h.docker(['load', '-i', saved])).code, 0);
+  assert.equal((await h.docker(['create', '--name', 'evtc', 'evt:2', 'true'])).code, 0);
+  const commit = await h.docker(['commit', 'evtc', 'evt:3']);
+  assert.equal(commit.code, 0, commit.stderr);
+  const committed = commit.stdout.trim();
+  assert.equal((await h.docker(['rm', 'evtc'])).code, 0);
+  assert.equal((await h.docker(['rmi', 'evt:3', 'evt:2'])).code, 0);
+  const until = (Date.now() / 1000 + 0.001).toFixed(3);
+  const r = await h.docker(['events', '--since', since, '--until', until, '--filter', 'type=image', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.team}}']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.deepEqual(lines(r.stdout), [
+    `tag ${id} evt:1 events`, `import ${id} ${id} events`,
+    `tag ${id} evt:2 events`,
+    `save ${id} ${id} events`,
+    `untag ${id} evt:2 events`,
+    `untag ${id} evt:1 events`, `delete ${id} ${id} <no value>`,
+    `load ${id} ${id} events`,
+    `tag ${committed} evt:3 events`,
+    `untag ${committed} evt:3 events`, `delete ${committed} ${committed} <no value>`,
+    `untag ${id} evt:2 events`, `delete ${id} ${id} <no value>`,
+  ]);
+  const c = await h.docker(['events', '--since', since, '--until', until, '--filter', 'event=commit', '--format', '{{.Type}} {{.Action}} {{.Actor.Attributes.name}} {{.Actor.Attributes.imageID}} {{.Actor.Attributes.imageRef}}']);
+  assert.deepEqual(lines(c.stdout), [`container commit evtc ${committed} evt:3`]);
+});

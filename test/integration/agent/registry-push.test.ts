@@ -96,11 +96,15 @@ test('a layer known in another repository of the registry is mounted', async () 
 });
 
 test('a pulled image pushes its original blobs and manifest: skopeo sees identical digests', async () => {
+  const since = (Date.now() / 1000).toFixed(3);
   assert.equal((await h.docker(['pull', `${R}/test/layered:1`])).code, 0);
   const original = await rawManifest(`${R}/test/layered:1`);
   assert.equal((await h.docker(['tag', `${R}/test/layered:1`, `${proxy2.host}/copy/layered:1`])).code, 0);
   const r = await h.docker(['push', `${proxy2.host}/copy/layered:1`]);
   assert.equal(r.code, 0, r.stderr + h.log());
+  // As dockerd: the actor of pull and push events is the reference.
+  const events = await h.docker(['events', '--since', since, '--until', (Date.now() / 1000 + 0.001).toFixed(3), '--filter', 'type=image', '--filter', 'event=pull', '--filter', 'event=push', '--format', '{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}}']);
+  assert.deepEqual(lines(events.stdout), [`pull ${R}/test/layered:1 ${R}/test/layered:1`, `push ${proxy2.host}/copy/layered:1 ${proxy2.host}/copy/layered:1`]);
   const out = lines(r.stdout);
   assert.ok(out.includes(`1: digest: ${sha(original)} size: ${original.length}`), r.stdout);
   const pushed = await rawManifest(`${reg2.host}/copy/layered:1`);
