@@ -50,9 +50,34 @@ export async function opaqueDirs(upper: string, scratchBase: string): Promise<Se
   }
 }
 
-/** A layer tar of an upper folder: overlay whiteouts become `.wh.` files, opaque folders get `.wh..wh..opq`. */
-export function upperTar(upper: string, opaque: Set<string>): AsyncGenerator<Buffer> {
-  return tarTree(upper, (rel, st) => {
+/**
+ * Mount points the runtime makes in a container's root when its image lacks them. Docker keeps
+ * them in an init layer below the container's own, so neither `docker diff` nor `docker commit`
+ * sees them; here they land in the upper folder, empty, and are left out by name.
+ */
+const MOUNT_POINTS = ['dev', 'proc', 'sys', 'etc/hostname', 'etc/hosts', 'etc/resolv.conf'];
+
+/** Entries of an upper folder that are only the runtime's empty mount points, and `etc` when it holds nothing else. */
+export async function runtimeMountPoints(upper: string, opaque: Set<string>): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const rel of MOUNT_POINTS) {
+    const st = await fsp.lstat(join(upper, rel)).catch(() => undefined);
+    if (!st) continue;
+    if ((st.isFile() && st.size === 0) || (st.isDirectory() && (await fsp.readdir(join(upper, rel))).length === 0)) out.add(rel);
+  }
+  const etc = await fsp.readdir(join(upper, 'etc')).catch(() => undefined);
+  if (etc?.length && !opaque.has('etc') && etc.every((n) => out.has(`etc/${n}`))) out.add('etc');
+  return out;
+}
+
+/**
+ * A layer tar of an upper folder: overlay whiteouts become `.wh.` files, opaque folders get
+ * `.wh..wh..opq`; the runtime's mount points are left out (see runtimeMountPoints).
+ */
+export async function* upperTar(upper: string, opaque: Set<string>): AsyncGenerator<Buffer> {
+  const mountPoints = await runtimeMountPoints(upper, opaque);
+  yield* tarTree(upper, (rel, st) => {
+    if (mountPoints.has(rel)) return 'skip';
     if (isWhiteout(st)) {
       const i = rel.lastIndexOf('/');
       return [{ name: `${rel.slice(0, i + 1)}.wh.${rel.slice(i + 1)}`, type: 'file', mode: 0o600, size: 0, mtime: Math.floor(st.mtimeMs / 1000) } as TarWriteHeader];
@@ -75,12 +100,17 @@ async function inLowers(lowers: string[], rel: string): Promise<boolean> {
   return false;
 }
 
-/** `docker diff`: what the upper folder changed relative to the lower layers (topmost first). Sorted by path. */
+/**
+ * `docker diff`: what the upper folder changed relative to the lower layers (topmost first),
+ * without the runtime's mount points (see runtimeMountPoints). Sorted by path.
+ */
 export async function upperChanges(upper: string, lowers: string[], opaque: Set<string>): Promise<Change[]> {
   const out: Change[] = [];
+  const mountPoints = await runtimeMountPoints(upper, opaque);
   const walk = async (rel: string): Promise<void> => {
     for (const n of (await fsp.readdir(rel ? join(upper, rel) : upper)).sort()) {
       const r = rel ? `${rel}/${n}` : n;
+      if (mountPoints.has(r)) continue;
       const st = await fsp.lstat(join(upper, r)).catch(() => undefined);
       if (!st) continue;
       if (isWhiteout(st)) { out.push({ Path: `/${r}`, Kind: 2 }); continue; }

@@ -141,11 +141,19 @@ test('docker diff, commit with -c changes (whiteouts and opaque folders), export
   const diff = lines((await h.docker(['diff', 'changer'])).stdout);
   for (const l of ['A /new.txt', 'C /etc', 'D /etc/group', 'C /usr/sbin', 'A /usr/sbin/only', 'A /var/cache/app/c']) assert.ok(diff.includes(l), `${l} in\n${diff.join('\n')}`);
   assert.ok(diff.some((l) => /^D \/usr\/sbin\/\w+/.test(l)), 'the replaced folder\'s old entries are deleted');
+  assert.deepEqual(diff.filter((l) => /^. \/(etc\/(hostname|hosts|resolv\.conf)|proc|sys|dev)$/.test(l)), [], 'the runtime\'s mount points are not changes (as in Docker, whose init layer holds them)');
+  // Only those would have changed /etc: then it is not listed.
+  assert.equal((await h.docker(['run', '--name', 'quiet', 'bb:1', 'sh', '-c', 'echo x > /f'])).code, 0);
+  assert.deepEqual(lines((await h.docker(['diff', 'quiet'])).stdout), ['A /f']);
+  assert.equal((await h.docker(['rm', 'quiet'])).code, 0);
   const commit = await h.docker(['commit', '-c', 'CMD ["cat","/new.txt"]', '-c', 'ENV STAGE=committed', '-m', 'my change', '-a', 'tester', 'changer', 'committed:1']);
   assert.equal(commit.code, 0, commit.stderr);
   const img = await inspect('committed:1');
   assert.equal(img.Id, commit.stdout.trim());
   assert.equal(img.RootFS.Layers.length, 2);
+  const committedMembers = tar(['-tf', join(h.dataRoot, 'content', 'sha256', img.RootFS.Layers[1].slice(7))], h.base).toString().split('\n');
+  assert.ok(committedMembers.includes('new.txt'), committedMembers.join(','));
+  assert.deepEqual(committedMembers.filter((m) => /^(etc\/(hostname|hosts|resolv\.conf)|proc|sys|dev)\/?$/.test(m)), [], 'the commit leaves the runtime\'s mount points out');
   assert.equal(img.Author, 'tester');
   assert.equal(img.Comment, 'my change');
   assert.deepEqual(img.Config.Cmd, ['cat', '/new.txt']);
