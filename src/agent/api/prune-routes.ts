@@ -81,8 +81,19 @@ async function diskUsage(ctx: RequestContext, engine: Engine): Promise<void> {
   ctx.respond.json(200, { LayersSize: layersSize, Images: images, Containers: containers, Volumes: await volumeDiskUsage(engine), BuildCache: [] });
 }
 
+/**
+ * POST /build/prune, which `docker system prune` and `docker builder prune` call: tsagent has
+ * no builder, so there is no build cache and nothing to remove (GET /system/df reports it
+ * empty too). Filters are checked as dockerd checks them.
+ */
+function pruneBuildCache(ctx: RequestContext): void {
+  validateFilterKeys(parseFilters(ctx.query.get('filters')), ['until', 'id', 'parent', 'type', 'description', 'inuse', 'shared', 'private']);
+  ctx.respond.json(200, { CachesDeleted: null, SpaceReclaimed: 0 });
+}
+
 export function pruneRoutes(router: Router, engine: Engine, lc: Lifecycle): void {
   router
+    .add('POST', '/build/prune', (ctx) => pruneBuildCache(ctx))
     .add('POST', '/containers/prune', (ctx) => pruneContainers(ctx, engine, lc))
     .add('POST', '/images/prune', (ctx) => pruneImages(ctx, engine))
     .add('GET', '/system/df', (ctx) => diskUsage(ctx, engine));

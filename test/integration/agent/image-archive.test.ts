@@ -226,6 +226,14 @@ test('images filters (dangling, reference, label, before, since), rmi semantics,
   const df = await h.docker(['system', 'df', '--format', '{{.Type}} {{.TotalCount}}']);
   assert.equal(df.code, 0, df.stderr);
   assert.match(df.stdout, /^Images \d+$/m);
+  // system prune: stopped containers, networks, dangling images and the build cache (none here).
+  assert.equal((await h.docker(['create', '--name', 'prunable', 'older:1', 'true'])).code, 0);
+  const sys = await h.docker(['system', 'prune', '-f']);
+  assert.equal(sys.code, 0, sys.stderr);
+  assert.match(sys.stdout, /Deleted Containers:\n[0-9a-f]{64}\n/);
+  assert.equal((await h.docker(['ps', '-aq', '--filter', 'name=prunable'])).stdout, '');
+  const builder = await h.docker(['builder', 'prune', '-f', '--filter', 'bogus=1']);
+  assert.notEqual(builder.code, 0, 'an unknown build-cache filter is refused');
 });
 
 test('docker events shows image events as dockerd sends them: import, tag, save, untag, delete, load, and a container commit', async () => {
