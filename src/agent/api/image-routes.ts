@@ -154,8 +154,18 @@ function history(ctx: RequestContext, engine: Engine): void {
   ctx.respond.json(200, rows);
 }
 
+/**
+ * POST /build: tsagent has no builder yet. The build context is read to its end first, so the
+ * CLI, still sending it, gets the answer rather than a broken pipe.
+ */
+async function build(ctx: RequestContext): Promise<void> {
+  for await (const chunk of ctx.req) void chunk;
+  throw new ApiError(501, 'docker build is not supported by tsagent yet: build the image with another engine and push it to a registry (then docker pull), or docker save it and docker load the archive here');
+}
+
 export function imageRoutes(router: Router, engine: Engine): void {
   router
+    .add('POST', '/build', (ctx) => build(ctx))
     .add('GET', '/images/json', (ctx) => listImages(ctx, engine))
     .add('POST', '/images/create', (ctx) => createImage(ctx, engine))
     .add('GET', '/images/{name*}/json', async (ctx) => ctx.respond.json(200, await inspectImage(engine, engine.images.resolve(ctx.params.name), apiMinor(ctx))))

@@ -2,7 +2,7 @@
 // ps, inspect, stop, rm, rmi — real runc containers under conmon.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
@@ -238,3 +238,14 @@ async function waitFor(fn: () => Promise<boolean>, ms = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+test('docker build is refused with what to do instead, after the whole context was sent', async () => {
+  const ctx = join(h.base, 'build-context');
+  mkdirSync(ctx);
+  writeFileSync(join(ctx, 'Dockerfile'), 'FROM bb\nRUN true\n');
+  writeFileSync(join(ctx, 'big.bin'), Buffer.alloc(4 << 20, 7));
+  const r = await h.docker(['build', '-t', 'built', ctx]);
+  assert.notEqual(r.code, 0);
+  assert.match(r.stderr, /docker build is not supported by tsagent yet: build the image with another engine and push it to a registry/);
+  assert.equal((await h.docker(['images', '-q', 'built'])).stdout, '');
+});
