@@ -6,7 +6,7 @@ import { pullScope, pushScope, type RegistryClient } from '../registry/registry-
 import { MT, layerCompression, type Descriptor } from '../registry/manifest';
 import { notFound } from '../http/api-error';
 import { RegistryError } from '../registry/registry-error';
-import { familiarName, fullName, fullString, type Reference } from './reference';
+import { familiarName, familiarString, fullName, fullString, type Reference } from './reference';
 import type { ImageRecord } from './image-store';
 import type { JsonProgress } from './json-progress';
 import { openRegistry, mapLimit, shortDigest } from './registry-session';
@@ -61,9 +61,10 @@ export async function pushImage(engine: Engine, opts: PushOptions, p: JsonProgre
 
 async function pushOne(engine: Engine, client: RegistryClient, repo: string, t: { tag: string; img: ImageRecord }, scopes: string[], p: JsonProgress): Promise<void> {
   const diffIds = t.img.config.rootfs.diff_ids;
+  const pushed = familiarString({ domain: client.endpoint.name, path: repo, tag: t.tag });
   // Nothing unchecked leaves: a pulled layer's content meets its diff ID as it unpacks (at once
   // when that is done; a push right after its pull waits for it).
-  await unpackOrRefuse(engine, t.img.id, `${familiarName({ domain: client.endpoint.name, path: repo })}:${t.tag}`, engine.layers.unpackAll(diffIds));
+  await unpackOrRefuse(engine, t.img.id, pushed, engine.layers.unpackAll(diffIds));
   for (const d of [...diffIds].reverse()) p.status('Preparing', shortDigest(d));
   const layers = await mapLimit(diffIds, UPLOADS, (d) => pushLayer(engine, client, repo, d, scopes, p));
   const configBytes = await readFile(join(engine.images.root, 'configs', `${t.img.id.slice(7)}.json`));
@@ -81,7 +82,6 @@ async function pushOne(engine: Engine, client: RegistryClient, repo: string, t: 
   p.status(`${t.tag}: digest: ${digest} size: ${bytes.length}`);
   p.aux({ Tag: t.tag, Digest: digest, Size: bytes.length });
   engine.log.info('image pushed', { ref: fullString({ domain: client.endpoint.name, path: repo, tag: t.tag }), digest });
-  const pushed = `${familiarName({ domain: client.endpoint.name, path: repo })}:${t.tag}`;
   engine.events.emit('image', 'push', pushed, pushed);
 }
 

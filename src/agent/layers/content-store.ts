@@ -14,6 +14,9 @@ export class DigestMismatchError extends Error {
   }
 }
 
+/** A stored blob whose bytes no longer hash to its digest. */
+const damaged = (digest: string, got: string) => new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`, digest);
+
 /**
  * Content-addressed blobs under `<root>/sha256/<hex>`: written through a hash and renamed
  * into place only when complete, read back with verification.
@@ -96,7 +99,7 @@ export class ContentStore {
   async readBytes(digest: string): Promise<Buffer> {
     const data = await fsp.readFile(this.path(digest));
     const got = sha256Digest(data);
-    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`, digest);
+    if (got !== digest) throw damaged(digest, got);
     return data;
   }
 
@@ -113,7 +116,7 @@ export class ContentStore {
       yield chunk;
     }
     const got = `sha256:${hash.digest('hex')}`;
-    if (got !== digest) throw new DigestMismatchError(`blob ${digest} is corrupt (content hashes to ${got})`, digest);
+    if (got !== digest) throw damaged(digest, got);
   }
 
   async remove(digest: string): Promise<void> {
